@@ -79,6 +79,7 @@ struct conn_port {
 	bool			 implicit_tls;	/* RFC 8314 port */
 	const char		*name;		/* "smtp", "submission", ... */
 	int			 port;		/* bound port number */
+	unsigned		 idle_sec;	/* 0: proto->idle_sec */
 };
 
 /* --- environment: one per server process --- */

@@ -13,8 +13,7 @@ struct listener;
 /*
  * Listen on addr:port for the given port description (copied; its
  * pointers are borrowed and must outlive the listener).  Returns NULL and
- * sets *error_r (static or heap? static text plus strerror, valid until the
- * next call) on failure.
+ * sets *error_r (static text, valid until the next call) on failure.
  */
 struct listener	*listen_new(struct conn_env *, const char *addr, int port,
 		    const struct conn_port *, const char **error_r);

@@ -1,0 +1,870 @@
+/*
+ * conn.c: the connection layer under SMTP, POP3 and IMAP.
+ *
+ * Owns per connection: the bufferevent (plain, or OpenSSL for implicit TLS
+ * and after STARTTLS), the framer, one timer, and the hook and protocol
+ * slots.  Every libevent callback enters through conn_enter() and leaves
+ * through conn_leave(), which frees the connection once nothing on the
+ * stack uses it any more; protocol code only ever asks for a close.
+ *
+ * STARTTLS (RFC 3207 4.2, RFC 2595 3.1): reading stops as soon as the
+ * protocol asks, the go-ahead drains, plaintext that arrived after the
+ * command is recorded and dropped, and the socket is handed to a new
+ * OpenSSL bufferevent.  A socket bufferevent rather than a filter over the
+ * old one: one buffer layer less on every later read and write.
+ *
+ * Does not: parse protocols, decide replies, or know about capture.
+ */
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/err.h>
+
+#include "fakes/base/clock.h"
+#include "fakes/base/limits.h"
+#include "fakes/base/log.h"
+#include "fakes/base/xalloc.h"
+#include "fakes/conn.h"
+
+/* Output beyond this stops reading until the peer catches up. */
+#define CONN_OUT_HIGH	(1024UL * 1024)
+
+struct conn {
+	TAILQ_ENTRY(conn)	 entry;
+	struct conn_env		*env;		/* borrowed */
+	const struct conn_port	*port;		/* borrowed */
+	uint64_t		 id;
+	evutil_socket_t		 fd;		/* owned unless the TLS bev
+						   closes it */
+	struct bufferevent	*bev;		/* owned; NULL in test mode */
+	bool			 bev_owns_fd;
+	struct evbuffer		*in;		/* bev's, or owned (test) */
+	struct evbuffer		*out;		/* bev's, or owned (test) */
+	struct frame		 frame;
+	struct event		*timer;		/* owned; lazily made */
+	void			(*timer_cb)(struct conn *);
+	void			(*drain_cb)(struct conn *);
+	void			*data;		/* protocol session */
+	void			*hook_data;	/* harness */
+	char			 peer[64];
+	uint64_t		 started_ms;
+	char			 tls_version[32];
+	char			 tls_cipher[64];
+	char			*reason;	/* owned; first close reason */
+	int			 busy;		/* callbacks on the stack */
+
+	bool			 test;
+	bool			 test_closed;
+	bool			 processing;
+	bool			 paused;
+	bool			 secret;
+	bool			 eof;
+	bool			 tls;
+	bool			 tls_wait;	/* STARTTLS: wait for drain */
+	bool			 out_blocked;
+	bool			 flush_close;	/* close when output drains */
+	bool			 closing;	/* free at conn_leave */
+	bool			 closed;	/* on_close hooks have run */
+};
+
+struct conn_env {
+	struct event_base	*base;		/* borrowed */
+	const struct conn_hooks	*hooks;		/* borrowed, may be NULL */
+	unsigned		 sessions;
+	unsigned		 sessions_max;
+	uint64_t		 next_id;
+	TAILQ_HEAD(, conn)	 conns;
+};
+
+static struct conn *conn_alloc(struct conn_env *, const struct conn_port *);
+static void	conn_open(struct conn *);
+static void	conn_enter(struct conn *);
+static void	conn_leave(struct conn *);
+static void	conn_process(struct conn *);
+static void	conn_finish(struct conn *);
+static void	conn_destroy(struct conn *);
+static void	conn_set_reason(struct conn *, const char *);
+static void	conn_bev_setup(struct conn *, struct bufferevent *);
+static void	conn_tls_switch(struct conn *);
+static void	conn_tls_started(struct conn *);
+static void	conn_tls_failed(struct conn *);
+static void	conn_check_output(struct conn *);
+static void	conn_peer_name(char *, size_t, const struct sockaddr *, int);
+static void	conn_read_cb(struct bufferevent *, void *);
+static void	conn_write_cb(struct bufferevent *, void *);
+static void	conn_event_cb(struct bufferevent *, short, void *);
+static void	conn_timer_cb(evutil_socket_t, short, void *);
+
+/* --- environment --- */
+
+struct conn_env *
+conn_env_new(struct event_base *base, unsigned sessions_max)
+{
+	struct conn_env	*env;
+
+	env = xcalloc(1, sizeof(*env));
+	env->base = base;
+	env->sessions_max = sessions_max != 0 ? sessions_max : SESSIONS_MAX;
+	env->next_id = 1;
+	TAILQ_INIT(&env->conns);
+	return env;
+}
+
+void
+conn_env_free(struct conn_env *env)
+{
+	struct conn	*c;
+
+	if (env == NULL)
+		return;
+	while ((c = TAILQ_FIRST(&env->conns)) != NULL) {
+		conn_set_reason(c, "shutdown");
+		c->busy = 0;
+		conn_destroy(c);
+	}
+	free(env);
+}
+
+void
+conn_env_set_hooks(struct conn_env *env, const struct conn_hooks *hooks)
+{
+	env->hooks = hooks;
+}
+
+struct event_base *
+conn_env_base(const struct conn_env *env)
+{
+	return env->base;
+}
+
+unsigned
+conn_env_sessions(const struct conn_env *env)
+{
+	return env->sessions;
+}
+
+void
+conn_env_shutdown(struct conn_env *env)
+{
+	struct conn	*c, *next;
+
+	for (c = TAILQ_FIRST(&env->conns); c != NULL; c = next) {
+		conn_enter(c);
+		if (!c->closing && !c->flush_close)
+			c->port->proto->on_shutdown(c);
+		next = TAILQ_NEXT(c, entry);
+		conn_leave(c);
+	}
+}
+
+/* --- creation --- */
+
+static struct conn *
+conn_alloc(struct conn_env *env, const struct conn_port *port)
+{
+	struct conn	*c;
+
+	c = xcalloc(1, sizeof(*c));
+	c->env = env;
+	c->port = port;
+	c->id = env->next_id++;
+	c->fd = -1;
+	c->started_ms = clock_mono_ms();
+	frame_init(&c->frame, port->proto->line_max);
+	TAILQ_INSERT_TAIL(&env->conns, c, entry);
+	env->sessions++;
+	return c;
+}
+
+/* Hooks first so the capture sees the greeting, then the protocol. */
+static void
+conn_open(struct conn *c)
+{
+	const struct conn_hooks	*h = c->env->hooks;
+
+	conn_enter(c);
+	if (h != NULL && h->on_open != NULL)
+		h->on_open(h->arg, c);
+	c->port->proto->on_open(c);
+	conn_leave(c);
+}
+
+struct conn *
+conn_accept(struct conn_env *env, const struct conn_port *port,
+    evutil_socket_t fd, const struct sockaddr *sa, int socklen)
+{
+	struct conn		*c;
+	struct bufferevent	*bev;
+	const char		*busy = port->proto->busy_reply;
+	char			 line[256];
+	int			 n;
+	SSL			*ssl;
+
+	if (env->sessions >= env->sessions_max) {
+		/* Best effort, the socket is new and its buffer empty. A
+		   TLS port cannot say anything before a handshake. */
+		if (!port->implicit_tls && busy != NULL) {
+			n = snprintf(line, sizeof(line), "%s\r\n", busy);
+			if (send(fd, line, (size_t)n, MSG_NOSIGNAL) < 0)
+				log_debug("conn: busy reply: %s",
+				    strerror(errno));
+		}
+		log_info("conn: port=%s refused: %u sessions", port->name,
+		    env->sessions);
+		evutil_closesocket(fd);
+		return NULL;
+	}
+	evutil_make_socket_nonblocking(fd);
+	c = conn_alloc(env, port);
+	c->fd = fd;
+	conn_peer_name(c->peer, sizeof(c->peer), sa, socklen);
+	if (port->implicit_tls) {
+		if ((ssl = SSL_new(port->tls)) == NULL)
+			fatalx("conn: SSL_new failed");
+		bev = bufferevent_openssl_socket_new(env->base, fd, ssl,
+		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		c->bev_owns_fd = true;
+	} else
+		bev = bufferevent_socket_new(env->base, fd, 0);
+	if (bev == NULL)
+		fatalx("conn: bufferevent_socket_new failed");
+	conn_bev_setup(c, bev);
+	log_debug("conn: id=%llu port=%s peer=%s open",
+	    (unsigned long long)c->id, port->name, c->peer);
+	conn_open(c);
+	return c;
+}
+
+static void
+conn_bev_setup(struct conn *c, struct bufferevent *bev)
+{
+	struct timeval	tv = { .tv_sec = c->port->idle_sec != 0 ?
+			    c->port->idle_sec : c->port->proto->idle_sec };
+
+	c->bev = bev;
+	c->in = bufferevent_get_input(bev);
+	c->out = bufferevent_get_output(bev);
+	if (bufferevent_openssl_get_ssl(bev) != NULL)
+		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	/* One idle timeout for both directions: a peer that stops
+	   reading our replies is as stuck as one that stops writing. */
+	bufferevent_set_timeouts(bev, &tv, &tv);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+static void
+conn_peer_name(char *out, size_t size, const struct sockaddr *sa, int len)
+{
+	char	host[INET6_ADDRSTRLEN];
+	const struct sockaddr_in	*s4;
+	const struct sockaddr_in6	*s6;
+
+	snprintf(out, size, "unknown");
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET &&
+	    (size_t)len >= sizeof(struct sockaddr_in)) {
+		s4 = (const struct sockaddr_in *)(const void *)sa;
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		snprintf(out, size, "%s:%u", host, ntohs(s4->sin_port));
+	} else if (sa->sa_family == AF_INET6 &&
+	    (size_t)len >= sizeof(struct sockaddr_in6)) {
+		s6 = (const struct sockaddr_in6 *)(const void *)sa;
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		snprintf(out, size, "[%s]:%u", host, ntohs(s6->sin6_port));
+	}
+}
+
+/* --- test mode --- */
+
+struct conn *
+conn_new_test(struct conn_env *env, const struct conn_port *port)
+{
+	struct conn	*c;
+
+	c = conn_alloc(env, port);
+	c->test = true;
+	c->in = evbuffer_new();
+	c->out = evbuffer_new();
+	if (c->in == NULL || c->out == NULL)
+		fatalx("conn: evbuffer_new failed");
+	snprintf(c->peer, sizeof(c->peer), "test");
+	conn_open(c);
+	return c;
+}
+
+void
+conn_test_feed(struct conn *c, const void *p, size_t len)
+{
+	if (c->closed)
+		return;
+	if (evbuffer_add(c->in, p, len) == -1)
+		fatalx("conn: evbuffer_add failed");
+	conn_process(c);
+}
+
+struct evbuffer *
+conn_test_output(struct conn *c)
+{
+	return c->out;
+}
+
+bool
+conn_test_closed(const struct conn *c)
+{
+	return c->closed;
+}
+
+const char *
+conn_test_close_reason(const struct conn *c)
+{
+	return c->reason;
+}
+
+void
+conn_test_free(struct conn *c)
+{
+	if (c == NULL)
+		return;
+	conn_set_reason(c, "test-end");
+	c->busy = 0;
+	conn_destroy(c);
+}
+
+/* --- lifetime --- */
+
+static void
+conn_enter(struct conn *c)
+{
+	c->busy++;
+}
+
+/* The only place a conn is freed outside conn_env_free/conn_test_free. */
+static void
+conn_leave(struct conn *c)
+{
+	if (--c->busy > 0)
+		return;
+	if (c->closing)
+		conn_finish(c);
+}
+
+static void
+conn_set_reason(struct conn *c, const char *reason)
+{
+	if (c->reason == NULL)
+		c->reason = xstrdup(reason != NULL ? reason : "closed");
+}
+
+/* Run the close hooks once, then free unless a test still looks at it. */
+static void
+conn_finish(struct conn *c)
+{
+	if (c->test) {
+		if (!c->closed) {
+			c->closed = true;
+			c->port->proto->on_close(c, c->reason);
+			if (c->env->hooks != NULL &&
+			    c->env->hooks->on_close != NULL)
+				c->env->hooks->on_close(c->env->hooks->arg, c,
+				    c->reason);
+		}
+		return;
+	}
+	conn_destroy(c);
+}
+
+static void
+conn_destroy(struct conn *c)
+{
+	const struct conn_hooks	*h = c->env->hooks;
+
+	c->closing = true;
+	if (!c->closed) {
+		c->closed = true;
+		c->busy++;	/* hooks may call back into conn_* */
+		c->port->proto->on_close(c, c->reason);
+		if (c->tls && h != NULL && h->on_event != NULL)
+			h->on_event(h->arg, c, "tls-end", NULL);
+		if (h != NULL && h->on_close != NULL)
+			h->on_close(h->arg, c, c->reason);
+		c->busy--;
+	}
+	log_debug("conn: id=%llu closed reason=%s",
+	    (unsigned long long)c->id, c->reason);
+	TAILQ_REMOVE(&c->env->conns, c, entry);
+	c->env->sessions--;
+	if (c->timer != NULL)
+		event_free(c->timer);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	if (c->fd != -1 && !c->bev_owns_fd)
+		evutil_closesocket(c->fd);
+	if (c->test) {
+		evbuffer_free(c->in);
+		evbuffer_free(c->out);
+	}
+	frame_fini(&c->frame);
+	free(c->reason);
+	free(c);
+}
+
+void
+conn_close(struct conn *c, const char *reason)
+{
+	conn_set_reason(c, reason);
+	c->closing = true;
+	if (c->bev != NULL)
+		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	if (c->busy == 0)
+		conn_finish(c);
+}
+
+void
+conn_close_after_flush(struct conn *c, const char *reason)
+{
+	conn_set_reason(c, reason);
+	if (c->test || evbuffer_get_length(c->out) == 0) {
+		conn_close(c, reason);
+		return;
+	}
+	c->flush_close = true;
+	bufferevent_disable(c->bev, EV_READ);
+}
+
+/* --- accessors --- */
+
+uint64_t
+conn_id(const struct conn *c)
+{
+	return c->id;
+}
+
+const struct conn_port *
+conn_port(const struct conn *c)
+{
+	return c->port;
+}
+
+struct conn_env *
+conn_env(const struct conn *c)
+{
+	return c->env;
+}
+
+const char *
+conn_peer(const struct conn *c)
+{
+	return c->peer;
+}
+
+void *
+conn_data(const struct conn *c)
+{
+	return c->data;
+}
+
+void
+conn_set_data(struct conn *c, void *data)
+{
+	c->data = data;
+}
+
+void *
+conn_hook_data(const struct conn *c)
+{
+	return c->hook_data;
+}
+
+void
+conn_set_hook_data(struct conn *c, void *data)
+{
+	c->hook_data = data;
+}
+
+bool
+conn_tls_active(const struct conn *c)
+{
+	return c->tls;
+}
+
+const char *
+conn_tls_version(const struct conn *c)
+{
+	return c->tls ? c->tls_version : NULL;
+}
+
+const char *
+conn_tls_cipher(const struct conn *c)
+{
+	return c->tls ? c->tls_cipher : NULL;
+}
+
+uint64_t
+conn_started_ms(const struct conn *c)
+{
+	return c->started_ms;
+}
+
+bool
+conn_closing(const struct conn *c)
+{
+	return c->closing || c->flush_close;
+}
+
+/* --- the write choke point --- */
+
+void
+conn_reply(struct conn *c, const char *fmt, ...)
+{
+	const struct conn_hooks	*h = c->env->hooks;
+	char			 line[REPLY_LINE_MAX + 2];
+	va_list			 ap;
+	int			 n;
+
+	if (c->closing)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line) - 2)
+		fatalx("%s: reply too long (%d bytes)", __func__, n);
+	if (h != NULL && h->on_io != NULL)
+		h->on_io(h->arg, c, CONN_DIR_OUT, line, (size_t)n, 0);
+	line[n] = '\r';
+	line[n + 1] = '\n';
+	if (evbuffer_add(c->out, line, (size_t)n + 2) == -1)
+		fatalx("%s: evbuffer_add failed", __func__);
+	conn_check_output(c);
+}
+
+void
+conn_write_data(struct conn *c, const void *p, size_t len)
+{
+	const struct conn_hooks	*h = c->env->hooks;
+
+	if (c->closing)
+		return;
+	if (h != NULL && h->on_io != NULL)
+		h->on_io(h->arg, c, CONN_DIR_OUT, p, len, CONN_IO_DATA);
+	if (evbuffer_add(c->out, p, len) == -1)
+		fatalx("%s: evbuffer_add failed", __func__);
+	conn_check_output(c);
+}
+
+void
+conn_write_ref(struct conn *c, const void *p, size_t len,
+    void (*cleanup)(const void *, size_t, void *), void *arg)
+{
+	const struct conn_hooks	*h = c->env->hooks;
+
+	if (c->closing) {
+		cleanup(p, len, arg);
+		return;
+	}
+	if (h != NULL && h->on_io != NULL)
+		h->on_io(h->arg, c, CONN_DIR_OUT, p, len, CONN_IO_DATA);
+	if (evbuffer_add_reference(c->out, p, len, cleanup, arg) == -1)
+		fatalx("%s: evbuffer_add_reference failed", __func__);
+	conn_check_output(c);
+}
+
+/* Backpressure: a peer that writes without reading stops being read. */
+static void
+conn_check_output(struct conn *c)
+{
+	if (c->bev == NULL || c->out_blocked)
+		return;
+	if (evbuffer_get_length(c->out) > CONN_OUT_HIGH) {
+		c->out_blocked = true;
+		bufferevent_disable(c->bev, EV_READ);
+	}
+}
+
+size_t
+conn_output_pending(const struct conn *c)
+{
+	return evbuffer_get_length(c->out);
+}
+
+void
+conn_set_drain_cb(struct conn *c, void (*cb)(struct conn *))
+{
+	c->drain_cb = cb;
+}
+
+/* --- input --- */
+
+void
+conn_set_secret(struct conn *c, bool on)
+{
+	c->secret = on;
+}
+
+void
+conn_pause(struct conn *c)
+{
+	c->paused = true;
+	if (c->bev != NULL)
+		bufferevent_disable(c->bev, EV_READ);
+}
+
+/*
+ * libevent does not call the read callback again for bytes already
+ * buffered (STYLE 4), so resuming must run the frame loop itself.
+ */
+void
+conn_resume(struct conn *c)
+{
+	if (!c->paused)
+		return;
+	c->paused = false;
+	if (c->bev != NULL && !c->flush_close && !c->closing &&
+	    !c->out_blocked && !c->tls_wait)
+		bufferevent_enable(c->bev, EV_READ);
+	conn_enter(c);
+	conn_process(c);
+	conn_leave(c);
+}
+
+void
+conn_expect_dot(struct conn *c)
+{
+	frame_mode_dot(&c->frame, c->in);
+}
+
+void
+conn_expect_bytes(struct conn *c, uint64_t n)
+{
+	frame_mode_count(&c->frame, c->in, n);
+}
+
+/*
+ * The frame loop: dispatch every complete item, in order, so pipelined
+ * commands (RFC 2920) are answered in order and their replies leave in
+ * one write when control returns to libevent.
+ */
+static void
+conn_process(struct conn *c)
+{
+	const struct conn_hooks	*h = c->env->hooks;
+	struct frame_item	 it;
+	unsigned		 flags;
+	size_t			 len;
+
+	if (c->processing)
+		return;
+	c->processing = true;
+	conn_enter(c);
+	while (!c->paused && !c->closing && !c->flush_close &&
+	    !c->tls_wait && !c->out_blocked) {
+		if (frame_next(&c->frame, c->in, &it) != 1)
+			break;
+		flags = it.flags | (c->secret ? CONN_IO_SECRET : 0);
+		len = (it.flags & FRAME_DATA) ? it.len + it.eol : it.len;
+		if (h != NULL && h->on_io != NULL)
+			h->on_io(h->arg, c, CONN_DIR_IN, it.p, len, flags);
+		c->port->proto->on_item(c, &it);
+	}
+	frame_release(&c->frame, c->in);
+	c->processing = false;
+	/* The peer has finished sending: answer what it sent, then go. */
+	if (c->eof && !c->paused && !c->tls_wait)
+		conn_close_after_flush(c, "eof");
+	conn_leave(c);
+}
+
+/* --- STARTTLS --- */
+
+int
+conn_starttls(struct conn *c)
+{
+	if (c->port->tls == NULL || c->tls || c->test)
+		return -1;
+	c->tls_wait = true;
+	bufferevent_disable(c->bev, EV_READ);
+	return 0;
+}
+
+/* The go-ahead has left: drop pending plaintext, start the handshake. */
+static void
+conn_tls_switch(struct conn *c)
+{
+	const struct conn_hooks	*h = c->env->hooks;
+	struct bufferevent	*bev;
+	size_t			 n;
+	SSL			*ssl;
+
+	frame_release(&c->frame, c->in);
+	frame_mode_line(&c->frame, c->in);
+	if ((n = evbuffer_get_length(c->in)) > 0) {
+		if (h != NULL && h->on_io != NULL)
+			h->on_io(h->arg, c, CONN_DIR_IN,
+			    (const char *)evbuffer_pullup(c->in, (ssize_t)n),
+			    n, CONN_IO_DROPPED);
+		evbuffer_drain(c->in, n);
+		log_info("conn: id=%llu dropped %zu plaintext bytes sent "
+		    "after STARTTLS", (unsigned long long)c->id, n);
+	}
+	c->tls_wait = false;
+	bufferevent_free(c->bev);
+	if ((ssl = SSL_new(c->port->tls)) == NULL)
+		fatalx("conn: SSL_new failed");
+	bev = bufferevent_openssl_socket_new(c->env->base, c->fd, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		fatalx("conn: bufferevent_openssl_socket_new failed");
+	c->bev_owns_fd = true;
+	conn_bev_setup(c, bev);
+}
+
+static void
+conn_tls_started(struct conn *c)
+{
+	const struct conn_hooks	*h = c->env->hooks;
+	SSL			*ssl = bufferevent_openssl_get_ssl(c->bev);
+	char			 detail[128];
+
+	c->tls = true;
+	snprintf(c->tls_version, sizeof(c->tls_version), "%s",
+	    SSL_get_version(ssl));
+	snprintf(c->tls_cipher, sizeof(c->tls_cipher), "%s",
+	    SSL_get_cipher_name(ssl));
+	snprintf(detail, sizeof(detail), "%s %s", c->tls_version,
+	    c->tls_cipher);
+	if (h != NULL && h->on_event != NULL)
+		h->on_event(h->arg, c, "tls-start", detail);
+	if (c->port->proto->on_tls != NULL)
+		c->port->proto->on_tls(c);
+	conn_process(c);
+}
+
+static void
+conn_tls_failed(struct conn *c)
+{
+	const struct conn_hooks	*h = c->env->hooks;
+	unsigned long		 e;
+	char			 detail[512], one[256];
+	size_t			 off = 0;
+
+	detail[0] = '\0';
+	while ((e = bufferevent_get_openssl_error(c->bev)) != 0) {
+		ERR_error_string_n(e, one, sizeof(one));
+		off += (size_t)snprintf(detail + off, sizeof(detail) - off,
+		    "%s%s", off > 0 ? "; " : "", one);
+		if (off >= sizeof(detail))
+			break;
+	}
+	if (detail[0] == '\0')
+		snprintf(detail, sizeof(detail), "%s",
+		    errno != 0 ? strerror(errno) : "handshake failed");
+	if (h != NULL && h->on_event != NULL)
+		h->on_event(h->arg, c, "tls-failed", detail);
+	log_info("conn: id=%llu tls-failed %s", (unsigned long long)c->id,
+	    detail);
+	conn_close(c, "tls-failed");
+}
+
+/* --- timers --- */
+
+void
+conn_after(struct conn *c, unsigned ms, void (*cb)(struct conn *))
+{
+	struct timeval	tv = { .tv_sec = ms / 1000,
+			       .tv_usec = (ms % 1000) * 1000 };
+
+	if (c->timer == NULL &&
+	    (c->timer = evtimer_new(c->env->base, conn_timer_cb, c)) == NULL)
+		fatalx("conn: evtimer_new failed");
+	c->timer_cb = cb;
+	evtimer_add(c->timer, &tv);
+}
+
+static void
+conn_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	conn_enter(c);
+	if (!c->closing && c->timer_cb != NULL)
+		c->timer_cb(c);
+	conn_leave(c);
+}
+
+/* --- libevent callbacks --- */
+
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn	*c = arg;
+
+	conn_enter(c);
+	conn_process(c);
+	conn_leave(c);
+}
+
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn	*c = arg;
+
+	if (evbuffer_get_length(c->out) != 0)
+		return;
+	conn_enter(c);
+	if (c->flush_close)
+		conn_close(c, NULL);
+	else if (c->tls_wait)
+		conn_tls_switch(c);
+	else if (c->out_blocked) {
+		c->out_blocked = false;
+		if (!c->paused)
+			bufferevent_enable(c->bev, EV_READ);
+		conn_process(c);
+	}
+	if (!c->closing && c->drain_cb != NULL)
+		c->drain_cb(c);
+	conn_leave(c);
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn	*c = arg;
+	char		 reason[128];
+
+	conn_enter(c);
+	if (what & BEV_EVENT_CONNECTED)
+		conn_tls_started(c);
+	else if (what & BEV_EVENT_EOF) {
+		c->eof = true;
+		conn_process(c);
+	} else if (what & BEV_EVENT_ERROR) {
+		if (bufferevent_openssl_get_ssl(bev) != NULL && !c->tls)
+			conn_tls_failed(c);
+		else {
+			snprintf(reason, sizeof(reason), "error: %s",
+			    evutil_socket_error_to_string(
+			    EVUTIL_SOCKET_ERROR()));
+			conn_close(c, reason);
+		}
+	} else if (what & BEV_EVENT_TIMEOUT) {
+		if ((what & BEV_EVENT_READING) && !c->flush_close)
+			c->port->proto->on_timeout(c);
+		else
+			conn_close(c, "timeout");
+	}
+	conn_leave(c);
+}
