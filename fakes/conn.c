@@ -708,8 +708,10 @@ conn_tls_switch(struct conn *c)
 	size_t			 n;
 	SSL			*ssl;
 
+	/* A fresh framer: nothing of the plaintext state survives. */
 	frame_release(&c->frame, c->in);
-	frame_mode_line(&c->frame, c->in);
+	frame_fini(&c->frame);
+	frame_init(&c->frame, c->port->proto->line_max);
 	if ((n = evbuffer_get_length(c->in)) > 0) {
 		if (h != NULL && h->on_io != NULL)
 			h->on_io(h->arg, c, CONN_DIR_IN,

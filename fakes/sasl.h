@@ -61,21 +61,37 @@ void	sasl_free(struct sasl *);
 /*
  * Feed the initial response (in = NULL if the client sent none; "=" means
  * an empty one, RFC 4954 4) on the first call, then each client line.
- * *challenge_r is base64 text borrowed until the next call ("" for an
- * empty challenge).
+ * On SASL_CONTINUE, *challenge_r is base64 text borrowed until the next
+ * call or sasl_free ("" for an empty challenge); on any other status it
+ * is NULL and the exchange is over: calling again is a bug (fatalx).
  */
 enum sasl_status sasl_step(struct sasl *, const char *in,
 	    const char **challenge_r) ATTR_WUR;
 
 /* After SASL_OK or SASL_FAIL: the authentication identity, else NULL. */
 const char *sasl_user(const struct sasl *);
-/* A short reason for SASL_FAIL / SASL_BAD, for logs. */
+/*
+ * A short static reason for SASL_FAIL / SASL_BAD / SASL_CANCEL, for logs;
+ * NULL while nothing went wrong.
+ */
 const char *sasl_error(const struct sasl *);
 
-/* Base64 helpers (OpenSSL EVP), shared with the protocols. */
-/* Decode; returns a heap buffer (NUL-terminated, len in *len_r) or NULL. */
-char	*sasl_b64_decode(const char *, size_t, size_t *len_r);
-/* Encode; returns a heap NUL-terminated string. */
+/*
+ * RFC 2195 2: lowercase hex HMAC-MD5 of challenge keyed with password,
+ * written to out with its NUL.  false only if OpenSSL refuses (no MD5).
+ */
+bool	sasl_cram_md5_digest(const char *password, const char *challenge,
+	    char out[33]) ATTR_WUR;
+
+/* Base64 (RFC 4648 4), shared with the protocols. */
+/*
+ * Strict decode of in[0..len): base64 alphabet only, length a multiple of
+ * 4, "=" only as final padding, zero pad bits; "" decodes to empty.
+ * Returns a heap buffer the caller frees (NUL-terminated, length in
+ * *len_r if len_r is not NULL) or NULL if in is not canonical base64.
+ */
+char	*sasl_b64_decode(const char *in, size_t len, size_t *len_r);
+/* Encode; returns a heap NUL-terminated string the caller frees. */
 char	*sasl_b64_encode(const void *, size_t);
 
 #endif

@@ -32,7 +32,8 @@ struct store_msg {
 	int64_t		 received_ms;	/* wall clock, set by store_deliver */
 	uint64_t	 session_id;	/* conn_id of the delivering session */
 
-	char		*data;		/* owned; the message bytes */
+	char		*data;		/* owned; the message bytes, NULL
+					   until store_msg_take_data() */
 	size_t		 len;
 
 	char		*mail_from;	/* owned; reverse-path without <>,
@@ -40,27 +41,40 @@ struct store_msg {
 	char		*mail_params;	/* owned; MAIL parameters as sent
 					   (SIZE, BODY, SMTPUTF8, RET, ENVID,
 					   AUTH), "" if none */
-	struct store_rcpt *rcpts;	/* owned array */
+	struct store_rcpt *rcpts;	/* owned array, nrcpts used */
 	size_t		 nrcpts;
+	size_t		 rcpts_cap;	/* allocated length of rcpts */
 
-	char		*helo;		/* owned; EHLO/HELO argument */
+	char		*helo;		/* owned; EHLO/HELO argument, NULL
+					   if none was given */
 	char		*auth_user;	/* owned; NULL if not authenticated */
 	char		*tls;		/* owned; "TLSv1.3" or NULL */
-	char		*via;		/* owned; "ESMTP", "ESMTPSA", ... */
-	char		*port_name;	/* owned; "smtp", "submission", ... */
+	char		*via;		/* owned; "ESMTP", "ESMTPSA", ... or
+					   NULL if unset */
+	char		*port_name;	/* owned; "smtp", "submission", ... or
+					   NULL if unset */
 };
 
 /* --- messages --- */
 
-/* A new empty message with refs = 1; every string field is "" or NULL. */
+/*
+ * A new empty message with refs = 1, id 0, no data and no recipients;
+ * mail_from and mail_params are "", helo, auth_user, tls, via and
+ * port_name are NULL.
+ */
 struct store_msg *store_msg_new(void);
+/* Takes one more reference; the message must be live (refs > 0). */
 void	store_msg_ref(struct store_msg *);
 /* Drops a reference, frees at zero, sets *mp to NULL. NULL is a no-op. */
 void	store_msg_unref(struct store_msg **mp);
-/* Copies addr and params (params may be NULL). */
+/* Copies addr and params; params NULL is stored as "". */
 void	store_msg_add_rcpt(struct store_msg *, const char *addr,
 	    const char *params);
-/* Setters copy their argument (NULL allowed where the field allows). */
+/*
+ * Setters copy their argument.  set_from: addr NULL means the null path
+ * (""), params NULL means none ("").  set_str frees the old value and
+ * stores a copy of value, or NULL if value is NULL.
+ */
 void	store_msg_set_from(struct store_msg *, const char *addr,
 	    const char *params);
 void	store_msg_set_str(char **field, const char *value);
@@ -77,31 +91,43 @@ struct store *store_new(const char *maildir, const char **error_r) ATTR_WUR;
 void	store_free(struct store *);
 
 /*
- * Accept a message: set id and received time, write it to the Maildir of
- * every recipient if there is one, and keep a reference.  Returns 0, or -1
- * with *error_r (static text) if it could not be written; then nothing is
- * kept and no file is left in new/.
+ * Accept a message: write it to the Maildir of every distinct recipient
+ * directory if there is a root, set id and received time, keep a reference
+ * and call the observer.  Returns 0, or -1 with *error_r (static text) if
+ * it could not be written; then the message is unchanged, nothing is kept
+ * and no file is left in tmp/ or new/.  A message with no recipients is
+ * kept in memory only.  A message is delivered at most once.
  */
 int	store_deliver(struct store *, struct store_msg *, const char **error_r)
 	    ATTR_WUR;
 
 size_t	store_count(const struct store *);
-/* Borrowed, valid while the store holds the message. index < count. */
+/*
+ * Borrowed, valid while the store holds the message (take a reference to
+ * keep it longer).  index < count, in delivery order.
+ */
 const struct store_msg *store_get(const struct store *, size_t index);
-/* NULL if no message has that id. */
+/* NULL if no message has that id; O(log n). */
 const struct store_msg *store_find(const struct store *, uint64_t id);
-/* Forget every message (Maildir files stay). */
+/* Forget every message (Maildir files stay); ids keep increasing. */
 void	store_clear(struct store *);
 
-/* Called after each delivery; one observer (the HTTP API, later). */
+/*
+ * Called after each successful delivery; one observer (the HTTP API,
+ * later).  cb NULL removes it.
+ */
 void	store_set_observer(struct store *,
 	    void (*cb)(void *arg, const struct store_msg *), void *arg);
 
 /*
  * The directory name used for a recipient under the Maildir root: the
  * address in lower case with every byte outside [a-z0-9@._+=-] replaced
- * by '_' and a leading '.' replaced by '_', so a name never leaves the
- * root.  Writes at most size bytes; returns false if it did not fit.
+ * by '_', a leading '.' replaced by '_' and an empty address mapped to
+ * "_", so a name is never "", "." or ".." and never contains '/'.
+ * Writes at most size bytes, always NUL-terminated when size > 0 (cut
+ * short if needed); returns false if the whole name did not fit.
+ * store_deliver() ends a name cut to one path component with '=' and a
+ * hash of the whole address, so long addresses keep separate Maildirs.
  */
 bool	store_maildir_name(const char *addr, char *out, size_t size);
 
