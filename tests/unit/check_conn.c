@@ -26,6 +26,10 @@
 #include "fakes/base/str.h"
 #include "fakes/conn.h"
 #include "fakes/listen.h"
+#include "fakes/tls.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 Suite	*conn_suite(void);
 
@@ -73,6 +77,10 @@ echo_item(struct conn *c, const struct frame_item *it)
 	} else if (strcmp(line, "PAUSE") == 0) {
 		conn_pause(c);
 		conn_after(c, 20, echo_resume);
+	} else if (strcmp(line, "STARTTLS") == 0) {
+		conn_reply(c, "go ahead");
+		if (conn_starttls(c) == -1)
+			conn_reply(c, "no tls");
 	} else if (strcmp(line, "DATA") == 0) {
 		conn_expect_dot(c);
 	} else if (strncmp(line, "BYTES ", 6) == 0 &&
@@ -81,6 +89,12 @@ echo_item(struct conn *c, const struct frame_item *it)
 	} else
 		conn_reply(c, "got %s%s", line,
 		    (it->flags & FRAME_BARE_LF) ? " bare" : "");
+}
+
+static void
+echo_tls(struct conn *c)
+{
+	conn_reply(c, "tls %s", conn_tls_version(c));
 }
 
 static void
@@ -113,6 +127,7 @@ static const struct conn_proto echo_proto = {
 	.busy_reply = "busy",
 	.on_open = echo_open,
 	.on_item = echo_item,
+	.on_tls = echo_tls,
 	.on_timeout = echo_timeout,
 	.on_shutdown = echo_shutdown,
 	.on_close = echo_close,
@@ -148,6 +163,15 @@ seen_io(void *arg, struct conn *c, enum conn_dir dir, const char *p,
 }
 
 static void
+seen_event(void *arg, struct conn *c, const char *name, const char *detail)
+{
+	struct seen	*s = arg;
+
+	if (buf_appendf(&s->io, "e:%s|", name) == -1)
+		ck_abort_msg("hook log full");
+}
+
+static void
 seen_close(void *arg, struct conn *c, const char *reason)
 {
 	((struct seen *)arg)->closes++;
@@ -161,6 +185,7 @@ static struct seen		 seen;
 static struct conn_hooks	 seen_hooks = {
 	.on_open = seen_open,
 	.on_io = seen_io,
+	.on_event = seen_event,
 	.on_close = seen_close,
 	.arg = &seen,
 };
@@ -475,6 +500,147 @@ START_TEST(test_socket_shutdown)
 }
 END_TEST
 
+/* Drive a non-blocking client handshake while the server loop runs. */
+static SSL *
+tls_client(SSL_CTX *cctx, int fd)
+{
+	SSL	*ssl;
+	int	 i, r, e;
+
+	ssl = SSL_new(cctx);
+	ck_assert_ptr_nonnull(ssl);
+	SSL_set_fd(ssl, fd);
+	ck_assert_int_eq(SSL_set1_host(ssl, "localhost"), 1);
+	for (i = 0; i < 2000; i++) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		if ((r = SSL_connect(ssl)) == 1)
+			return ssl;
+		e = SSL_get_error(ssl, r);
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+			break;
+		poll(NULL, 0, 1);
+	}
+	SSL_free(ssl);
+	return NULL;
+}
+
+static char *
+tls_read(SSL *ssl, size_t want)
+{
+	static char	buf[4096];
+	size_t		have = 0;
+	int		i, n;
+
+	for (i = 0; i < 2000 && have < want; i++) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		n = SSL_read(ssl, buf + have, (int)(sizeof(buf) - 1 - have));
+		if (n > 0)
+			have += (size_t)n;
+		else
+			poll(NULL, 0, 1);
+	}
+	buf[have] = '\0';
+	return buf;
+}
+
+/*
+ * STARTTLS: plaintext pipelined after the command is dropped and recorded
+ * (RFC 3207 4.2), the handshake verifies against the generated CA, the
+ * protocol hears on_tls, and the session goes on encrypted.
+ */
+START_TEST(test_socket_starttls)
+{
+	char		 dir[] = "/tmp/check_conn.XXXXXX", ca[64], err[256];
+	struct conn_port port = echo_port;
+	struct listener	*l;
+	const char	*lerr = NULL;
+	SSL_CTX		*sctx, *cctx;
+	SSL		*ssl;
+	int		 fd;
+	char		*got;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	sctx = tls_ctx_generate(ca, err, sizeof(err));
+	ck_assert_msg(sctx != NULL, "tls: %s", err);
+	port.tls = sctx;
+	l = listen_new(env, "127.0.0.1", 0, &port, &lerr);
+	ck_assert_ptr_nonnull(l);
+	fd = sock_connect(listen_port(l));
+	got = sock_read(fd, 9);
+	ck_assert_str_eq(got, "hello 1\r\n");
+	sock_send(fd, "STARTTLS\r\nINJECTED\r\n");
+	got = sock_read(fd, 10);
+	ck_assert_str_eq(got, "go ahead\r\n");
+
+	cctx = SSL_CTX_new(TLS_client_method());
+	ck_assert_int_eq(SSL_CTX_load_verify_locations(cctx, ca, NULL), 1);
+	SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
+	ssl = tls_client(cctx, fd);
+	ck_assert_msg(ssl != NULL, "client handshake failed");
+	ck_assert_int_eq(SSL_get_verify_result(ssl), X509_V_OK);
+	got = tls_read(ssl, 13);
+	ck_assert_str_eq(got, "tls TLSv1.3\r\n");
+	ck_assert_int_eq(SSL_write(ssl, "ping\r\nQUIT\r\n", 12), 12);
+	got = tls_read(ssl, 15);
+	ck_assert_str_eq(got, "got ping\r\nbye\r\n");
+	/* The injected line was never answered, only recorded. */
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&seen.io), "c:INJECTED\r\n|"));
+	ck_assert_ptr_null(strstr(buf_cstr(&seen.io), "got INJECTED"));
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&seen.io), "e:tls-start|"));
+	SSL_free(ssl);
+	SSL_CTX_free(cctx);
+	close(fd);
+	listen_free(l);
+	conn_env_free(env);
+	env = conn_env_new(base, 4);
+	tls_ctx_free(sctx);
+	unlink(ca);
+	rmdir(dir);
+}
+END_TEST
+
+/* A client that speaks garbage instead of TLS is closed; others go on. */
+START_TEST(test_socket_tls_garbage)
+{
+	char		 dir[] = "/tmp/check_conn.XXXXXX", ca[64], err[256];
+	struct conn_port port = echo_port;
+	struct listener	*l;
+	const char	*lerr = NULL;
+	SSL_CTX		*sctx;
+	int		 fd, fd2;
+	char		*got;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	sctx = tls_ctx_generate(ca, err, sizeof(err));
+	ck_assert_ptr_nonnull(sctx);
+	port.tls = sctx;
+	l = listen_new(env, "127.0.0.1", 0, &port, &lerr);
+	ck_assert_ptr_nonnull(l);
+	fd = sock_connect(listen_port(l));
+	got = sock_read(fd, 9);
+	sock_send(fd, "STARTTLS\r\n");
+	got = sock_read(fd, 10);
+	ck_assert_str_eq(got, "go ahead\r\n");
+	sock_send(fd, "this is not a client hello\r\n\r\n");
+	ck_assert(sock_eof(fd));
+	ck_assert_str_eq(echo_last.reason, "tls-failed");
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&seen.io), "e:tls-failed|"));
+	fd2 = sock_connect(listen_port(l));
+	got = sock_read(fd2, 9);
+	ck_assert_str_eq(got, "hello 2\r\n");
+	close(fd);
+	close(fd2);
+	listen_free(l);
+	conn_env_free(env);
+	env = conn_env_new(base, 4);
+	tls_ctx_free(sctx);
+	unlink(ca);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_listen_bad_address)
 {
 	const char	*err = NULL;
@@ -508,6 +674,8 @@ conn_suite(void)
 	tcase_add_test(tc, test_socket_session_cap);
 	tcase_add_test(tc, test_socket_idle_timeout);
 	tcase_add_test(tc, test_socket_shutdown);
+	tcase_add_test(tc, test_socket_starttls);
+	tcase_add_test(tc, test_socket_tls_garbage);
 	tcase_add_test(tc, test_listen_bad_address);
 	suite_add_tcase(s, tc);
 	return s;
