@@ -46,7 +46,8 @@ $(B)/libmailrig.a: $(LIB_OBJS)
 	@ar rcs $@ $^
 
 $(B)/mailrig: $(B)/harness/main.o $(B)/libmailrig.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 
 # The suite list is derived from file names: check_<module>.c exports
 # <module>_suite(), so adding a suite never edits check_main.c.
@@ -59,7 +60,8 @@ $(B)/tests/unit/check_main.o: $(B)/unit_suites.h
 $(B)/tests/unit/check_main.o: CFLAGS += -I$(B)
 
 $(B)/check_unit: $(UNIT_OBJS) $(B)/libmailrig.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS) $(LDFLAGS)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS) $(LDFLAGS)
 
 deps:
 	@sh tests/deps.sh build

@@ -87,6 +87,13 @@ listen_free(struct listener *l)
 	free(l);
 }
 
+void
+listen_stop(struct listener *l)
+{
+	if (l != NULL)
+		evconnlistener_disable(l->lev);
+}
+
 int
 listen_port(const struct listener *l)
 {

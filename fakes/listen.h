@@ -17,7 +17,10 @@ struct listener;
  */
 struct listener	*listen_new(struct conn_env *, const char *addr, int port,
 		    const struct conn_port *, const char **error_r);
+/* Connections borrow the port description: free them first. */
 void		 listen_free(struct listener *);
+/* Stop accepting; live connections keep their port description. */
+void		 listen_stop(struct listener *);
 int		 listen_port(const struct listener *);	/* the bound port */
 const struct conn_port *listen_conn_port(const struct listener *);
 

@@ -118,9 +118,10 @@ server_free(struct server *s)
 
 	if (s == NULL)
 		return;
+	/* Sessions borrow their listener's port description. */
+	conn_env_free(s->env);
 	for (i = 0; i < OPTS_P__COUNT; i++)
 		listen_free(s->listeners[i]);
-	conn_env_free(s->env);
 	if (s->sig_int != NULL)
 		event_free(s->sig_int);
 	if (s->sig_term != NULL)
@@ -312,10 +313,8 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info("server: signal %d, stopping", (int)sig);
-	for (i = 0; i < OPTS_P__COUNT; i++) {
-		listen_free(s->listeners[i]);
-		s->listeners[i] = NULL;
-	}
+	for (i = 0; i < OPTS_P__COUNT; i++)
+		listen_stop(s->listeners[i]);
 	s->stop_deadline = clock_mono_ms() + SERVER_STOP_MS;
 	conn_env_shutdown(s->env);
 	evtimer_add(s->stop_timer, &tv);

@@ -591,9 +591,9 @@ START_TEST(test_socket_starttls)
 	SSL_free(ssl);
 	SSL_CTX_free(cctx);
 	close(fd);
-	listen_free(l);
 	conn_env_free(env);
 	env = conn_env_new(base, 4);
+	listen_free(l);
 	tls_ctx_free(sctx);
 	unlink(ca);
 	rmdir(dir);
@@ -632,9 +632,9 @@ START_TEST(test_socket_tls_garbage)
 	ck_assert_str_eq(got, "hello 2\r\n");
 	close(fd);
 	close(fd2);
-	listen_free(l);
 	conn_env_free(env);
 	env = conn_env_new(base, 4);
+	listen_free(l);
 	tls_ctx_free(sctx);
 	unlink(ca);
 	rmdir(dir);
