@@ -5,8 +5,10 @@
  *
  * Liberal server, strict checker (STYLE 3.4): with strict = false the
  * parser accepts what real clients send (no angle brackets, a space after
- * the colon); with strict = true it reports each deviation.  Either way it
- * never reads past len.
+ * the colon, empty atoms such as "a..b"); with strict = true those are
+ * errors.  The other SMTP_ADDR_* flags (route, UTF-8, lengths, quoting)
+ * never fail a parse: the caller or the checker judges them.  Either way
+ * it never reads past the terminating NUL.
  */
 #ifndef MAILRIG_SMTP_ADDR_H
 #define MAILRIG_SMTP_ADDR_H
@@ -37,9 +39,10 @@ struct smtp_path {
 /*
  * Parse "FROM:<path> params" (MAIL) or "TO:<path> params" (RCPT): args is
  * the text after the verb and its space, NUL-terminated.  is_rcpt selects
- * "TO:" and forbids the null path (except <Postmaster> rules, 4.1.1.3).
+ * "TO:", forbids the null path and admits a bare <Postmaster> (4.1.1.3).
  * Returns 0, or -1 with *error_r set to a static reply text such as
- * "5.5.4 Syntax: MAIL FROM:<address>" (enhanced code first).
+ * "5.5.4 Syntax: MAIL FROM:<address>" (enhanced code first; 5.1.7 / 5.1.3
+ * for a bad mailbox, "5.5.4 Path too long" if it does not fit addr).
  */
 int	smtp_addr_parse(const char *args, bool is_rcpt, bool strict,
 	    struct smtp_path *out, const char **error_r) ATTR_WUR;
