@@ -277,7 +277,7 @@ frame_dot(struct frame *f, struct evbuffer *in, struct frame_item *out)
 		 * clients still finish; FRAME_BARE_LF lets the checker report
 		 * it.
 		 */
-		out->flags |= FRAME_END;
+		out->flags |= FRAME_END | FRAME_DOT_END;
 		f->mode = FRAME_M_LINE;
 		return 1;
 	}

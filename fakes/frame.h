@@ -52,6 +52,8 @@ enum frame_mode {
 #define FRAME_END	0x0040	/* DOT: this is the "." line (len 0);
 				   COUNT: the last chunk of the run */
 #define FRAME_DATA	0x0080	/* the item is message/literal data */
+#define FRAME_DOT_END	0x0100	/* DOT: the "." terminator (with FRAME_END),
+				   never set for COUNT chunks */
 
 struct frame_item {
 	const char	*p;	/* borrowed, see above; not NUL-terminated;

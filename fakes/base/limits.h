@@ -34,6 +34,10 @@
 
 #define CAPTURE_DATA_MAX	(256UL * 1024) /* message bytes kept per session */
 #define CAPTURE_SESSIONS_MAX	100000	/* transcripts kept in memory */
+#define CAPTURE_LOG_MAX		(16UL * 1024 * 1024) /* line bytes per transcript */
+#define CAPTURE_EVENTS_MAX	262144	/* entries per transcript */
+#define CAPTURE_MSGS_MAX	1000	/* message summaries per transcript */
+#define CAPTURE_DETAIL_MAX	512	/* event detail (error text) bytes */
 
 #define SASL_USER_MAX		256	/* authcid / authzid */
 #define SASL_PASS_MAX		1024	/* password / token */

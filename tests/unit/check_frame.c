@@ -99,7 +99,7 @@ static void	frame_test_feed(void *, const char *, size_t);
 	  __VA_ARGS__ }
 
 #define D	FRAME_DATA
-#define END	(FRAME_END | FRAME_DATA)
+#define END	(FRAME_END | FRAME_DATA | FRAME_DOT_END)
 #define LONG	FRAME_TOO_LONG
 
 static const struct frame_case cases[] = {
