@@ -10,10 +10,11 @@
 PKGS	:= libevent libevent_openssl openssl yaml-0.1 libcjson gmime-3.0
 CC	?= cc
 WERROR	?= -Werror
+# CFLAGS is the user's (optimisation, sanitizers); the rest is always on.
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -Wshadow \
-	   -Wno-unused-parameter -Wmissing-prototypes -Wstrict-prototypes \
-	   -I. -MMD -MP
+ALL_CFLAGS = $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) \
+	   -Wshadow -Wno-unused-parameter -Wmissing-prototypes \
+	   -Wstrict-prototypes -I. -MMD -MP $(EXTRA_CFLAGS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
@@ -39,7 +40,7 @@ all: $(B)/mailrig
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "CC $<"
-	@$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
+	@$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
 
 $(B)/libmailrig.a: $(LIB_OBJS)
 	@rm -f $@
@@ -47,7 +48,7 @@ $(B)/libmailrig.a: $(LIB_OBJS)
 
 $(B)/mailrig: $(B)/harness/main.o $(B)/libmailrig.a
 	@echo "LD $@"
-	@$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 
 # The suite list is derived from file names: check_<module>.c exports
 # <module>_suite(), so adding a suite never edits check_main.c.
@@ -57,11 +58,11 @@ $(B)/unit_suites.h: $(wildcard tests/unit/check_*.c)
 	@mv $@.tmp $@
 
 $(B)/tests/unit/check_main.o: $(B)/unit_suites.h
-$(B)/tests/unit/check_main.o: CFLAGS += -I$(B)
+$(B)/tests/unit/check_main.o: EXTRA_CFLAGS = -I$(B)
 
 $(B)/check_unit: $(UNIT_OBJS) $(B)/libmailrig.a
 	@echo "LD $@"
-	@$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS) $(LDFLAGS)
+	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS) $(LDFLAGS)
 
 deps:
 	@sh tests/deps.sh build
