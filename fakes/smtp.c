@@ -44,6 +44,8 @@ static void	smtp_on_item(struct conn *, const struct frame_item *);
 static void	smtp_on_tls(struct conn *);
 static void	smtp_on_timeout(struct conn *);
 static void	smtp_on_shutdown(struct conn *);
+static void	smtp_goodbye(struct conn *, const char *, const char *,
+		    const char *);
 static void	smtp_on_close(struct conn *, const char *);
 
 /* session */
@@ -346,38 +348,35 @@ smtp_on_tls(struct conn *c)
 	smtp_enter_state(s, SMTP_S_GREETING);
 }
 
-/* RFC 5321 4.5.3.2.7; an open DATA transfer is not stored. */
+/*
+ * The server ends the session (RFC 5321 3.8: 421 then close); an open
+ * DATA transfer is not stored.  Mid-handshake a plaintext reply would only
+ * corrupt it, so the session just ends.
+ */
 static void
-smtp_on_timeout(struct conn *c)
+smtp_goodbye(struct conn *c, const char *esc, const char *text,
+    const char *reason)
 {
 	struct smtp_session	*s = conn_data(c);
 
 	if (s->state == SMTP_S_QUIT)
 		return;
-	/* Mid-handshake a plaintext reply would only corrupt it. */
-	if (s->state == SMTP_S_TLS) {
-		smtp_end(s, "timeout");
-		return;
-	}
-	smtp_reply(s, 421, "4.4.2", "%s Error: timeout exceeded",
-	    s->conf->hostname);
-	smtp_end(s, "timeout");
+	if (s->state != SMTP_S_TLS)
+		smtp_reply(s, 421, esc, "%s %s", s->conf->hostname, text);
+	smtp_end(s, reason);
+}
+
+/* RFC 5321 4.5.3.2.7 */
+static void
+smtp_on_timeout(struct conn *c)
+{
+	smtp_goodbye(c, "4.4.2", "Error: timeout exceeded", "timeout");
 }
 
 static void
 smtp_on_shutdown(struct conn *c)
 {
-	struct smtp_session	*s = conn_data(c);
-
-	if (s->state == SMTP_S_QUIT)
-		return;
-	if (s->state == SMTP_S_TLS) {
-		smtp_end(s, "shutdown");
-		return;
-	}
-	smtp_reply(s, 421, "4.3.2", "%s Service shutting down",
-	    s->conf->hostname);
-	smtp_end(s, "shutdown");
+	smtp_goodbye(c, "4.3.2", "Service shutting down", "shutdown");
 }
 
 static void

@@ -52,6 +52,15 @@ class CurlTest(CurlMixin, mrlib.Case):
         self.send_ok("smtps", self.server.smtps, 2, "--cacert",
                      self.server.ca, tls=True, port_name="smtps")
 
+    def test_tls12_and_tls13(self):
+        # Both protocol versions the issue names, as the client sees them.
+        for args, want in ((["--tls-max", "1.2"], "TLSv1.2"),
+                           (["--tlsv1.3"], "TLSv1.3")):
+            s, m = self.send_ok("smtps", self.server.smtps, 1, "--cacert",
+                                self.server.ca, *args, tls=True,
+                                port_name="smtps")
+            self.assertEqual(s.get("tls_version"), want, s)
+
     def test_smtps_unverified_refused(self):
         # Without the CA curl must refuse mailrig's certificate.
         sender = self.addr("from")
