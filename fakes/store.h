@@ -7,7 +7,7 @@
  * is also written once per recipient to ROOT/<recipient>/ (tmp/, fsync,
  * rename into new/) before store_deliver() returns, so a 250 is never sent
  * for a message that is not on disk.  Users, mailboxes, flags and UIDs
- * (POP3/IMAP) will live beside the blobs, not inside them.
+ * (POP3/IMAP) live beside the blobs, not inside them (see below).
  */
 #ifndef MAILRIG_STORE_H
 #define MAILRIG_STORE_H
@@ -130,5 +130,166 @@ void	store_set_observer(struct store *,
  * hash of the whole address, so long addresses keep separate Maildirs.
  */
 bool	store_maildir_name(const char *addr, char *out, size_t size);
+
+/* --- users and mailboxes (POP3, IMAP, the HTTP API) --- */
+
+/*
+ * A user is a login name (compared case-insensitively).  Its INBOX holds
+ * every delivered message with a recipient that names the user: the
+ * recipient address equals the login, or, for a login without '@', the
+ * recipient's local part equals it ("alice" gets alice@a.test and
+ * alice@b.test).  Users are made on demand (any login works unless the
+ * protocol's credentials say otherwise); a new user's INBOX is filled with
+ * the matching messages already stored, in delivery order, and the user
+ * gets the special-use mailboxes of RFC 6154 (Sent, Drafts, Trash, Junk,
+ * Archive).  One store serves every protocol, so a message expunged over
+ * POP3 is gone for IMAP too.
+ *
+ * A mailbox is an array of entries with strictly ascending UIDs (RFC 3501
+ * 2.3.1.1).  The message blob is shared and immutable; flags, keywords,
+ * UIDs and dates live in the entry.  Sessions that have a mailbox open
+ * register a struct store_watch and hear about every change made by
+ * anybody else, so IMAP can send EXISTS, EXPUNGE and FETCH FLAGS at the
+ * points the RFC allows (RFC 3501 5.2, 7.4.1).
+ */
+
+/* System flags, RFC 3501 2.3.2. */
+#define STORE_F_SEEN		0x01
+#define STORE_F_ANSWERED	0x02
+#define STORE_F_FLAGGED		0x04
+#define STORE_F_DELETED		0x08
+#define STORE_F_DRAFT		0x10
+#define STORE_F_RECENT		0x20	/* no IMAP session has claimed it */
+#define STORE_F_ALL		0x3f
+
+/* Special-use attributes, RFC 6154 2. */
+#define STORE_SU_SENT		0x01
+#define STORE_SU_DRAFTS		0x02
+#define STORE_SU_TRASH		0x04
+#define STORE_SU_JUNK		0x08
+#define STORE_SU_ARCHIVE	0x10
+
+#define STORE_KEYWORDS_MAX	64	/* keywords per mailbox (bit mask) */
+#define STORE_BOX_NAME_MAX	1024	/* bytes of a mailbox name */
+
+struct store_user;
+struct store_box;
+
+struct store_entry {
+	struct store_msg *msg;		/* reference held by the mailbox */
+	uint32_t	 uid;
+	unsigned	 flags;		/* STORE_F_* */
+	uint64_t	 keywords;	/* bit i: store_box_keyword(box, i) */
+	int64_t		 internal_ms;	/* INTERNALDATE, RFC 3501 2.3.3 */
+	uint64_t	 modseq;	/* last change, RFC 7162 3.1.1 */
+};
+
+enum store_ev {
+	STORE_EV_APPEND,	/* uid was appended */
+	STORE_EV_EXPUNGE,	/* uid was removed */
+	STORE_EV_FLAGS,		/* uid's flags or keywords changed */
+	STORE_EV_GONE,		/* the mailbox was deleted or renamed; the
+				   watch has been detached already */
+	STORE_EV__COUNT
+};
+
+/*
+ * Embedded in the session that watches; the mailbox links it.  cb runs
+ * synchronously inside the change; it must not change the mailbox.
+ */
+struct store_watch {
+	void	(*cb)(struct store_watch *, enum store_ev, uint32_t uid);
+	void	*arg;
+	/* private to the store */
+	struct store_box	*box;
+	struct store_watch	*next;
+	struct store_watch	*prev;
+};
+
+/*
+ * The user with that login; with create, a missing one is made (see
+ * above).  NULL if missing and !create, or if the login is empty or
+ * longer than SASL_USER_MAX.  Borrowed, valid until store_free().
+ */
+struct store_user *store_user_get(struct store *, const char *login,
+	    bool create);
+const char *store_user_name(const struct store_user *);
+/* Whether a recipient address names a login (the rule above). */
+bool	store_user_matches(const char *login, const char *addr);
+/*
+ * The maildrop lock of RFC 1939 8: true if it was free and is now held,
+ * false if another session holds it ([IN-USE]).
+ */
+bool	store_user_lock(struct store_user *) ATTR_WUR;
+void	store_user_unlock(struct store_user *);
+
+/* Mailboxes of a user, sorted by name; i < store_box_count(). */
+size_t	store_box_count(const struct store_user *);
+struct store_box *store_box_at(const struct store_user *, size_t i);
+/* "INBOX" in any case is the INBOX (RFC 3501 5.1); NULL if none. */
+struct store_box *store_box_get(struct store_user *, const char *name);
+/*
+ * Create, delete, rename by name (UTF-8, hierarchy separator '/').
+ * Names that are empty, start or end with '/', contain "//", a NUL or a
+ * CTL, or pass STORE_BOX_NAME_MAX are refused.  Delete refuses INBOX;
+ * deleting or renaming detaches its watchers (STORE_EV_GONE).  Renaming
+ * INBOX moves its messages to the new mailbox and leaves INBOX empty
+ * (RFC 3501 6.3.5); renaming a mailbox renames its inferiors too.
+ * 0, or -1 with *error_r (static text: "mailbox exists", "no such
+ * mailbox", "bad mailbox name", "cannot delete INBOX").
+ */
+int	store_box_create(struct store_user *, const char *name,
+	    const char **error_r) ATTR_WUR;
+int	store_box_delete(struct store_user *, const char *name,
+	    const char **error_r) ATTR_WUR;
+int	store_box_rename(struct store_user *, const char *from,
+	    const char *to, const char **error_r) ATTR_WUR;
+
+const char *store_box_name(const struct store_box *);
+struct store_user *store_box_user(const struct store_box *);
+unsigned store_box_special(const struct store_box *);	/* STORE_SU_* */
+bool	store_box_subscribed(const struct store_box *);
+void	store_box_set_subscribed(struct store_box *, bool);
+uint32_t store_box_uidvalidity(const struct store_box *);
+uint32_t store_box_uidnext(const struct store_box *);
+uint64_t store_box_highestmodseq(const struct store_box *);
+
+/* Entries in ascending UID order; borrowed until the next change. */
+size_t	store_box_size(const struct store_box *);
+const struct store_entry *store_box_entry(const struct store_box *, size_t i);
+/* The index of uid, or -1 (binary search). */
+long	store_box_find_uid(const struct store_box *, uint32_t uid);
+
+/* Keywords (RFC 3501 2.3.2): index of kw, made if create and room. -1 if
+   missing or the mailbox has STORE_KEYWORDS_MAX already. */
+int	store_box_keyword_id(struct store_box *, const char *kw, bool create);
+size_t	store_box_nkeywords(const struct store_box *);
+const char *store_box_keyword(const struct store_box *, size_t i);
+
+/*
+ * Append a message (delivery, APPEND, COPY, MOVE, fixtures): takes a
+ * reference, gives it the next UID, notifies watchers other than from
+ * (may be NULL).  Returns the UID, or 0 with *error_r if it could not be
+ * written to the Maildir.
+ */
+uint32_t store_box_append(struct store_box *, struct store_msg *,
+	    unsigned flags, uint64_t keywords, int64_t internal_ms,
+	    const struct store_watch *from, const char **error_r) ATTR_WUR;
+/* Replace flags and keywords of uid; notifies others.  -1 if no uid. */
+int	store_box_set_flags(struct store_box *, uint32_t uid, unsigned flags,
+	    uint64_t keywords, const struct store_watch *from);
+/* Remove uid; notifies others.  -1 if no uid. */
+int	store_box_expunge(struct store_box *, uint32_t uid,
+	    const struct store_watch *from);
+
+void	store_box_watch(struct store_box *, struct store_watch *);
+void	store_box_unwatch(struct store_watch *);	/* no-op if detached */
+
+/*
+ * Remove a message everywhere (the HTTP API's delete): from the message
+ * list and from every mailbox that holds it, notifying watchers.  -1 if
+ * no message has that id.
+ */
+int	store_remove(struct store *, uint64_t id);
 
 #endif

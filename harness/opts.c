@@ -18,6 +18,10 @@ static const char *const opts_port_names[] = {
 	[OPTS_P_SMTP] = "smtp",
 	[OPTS_P_SUBMISSION] = "submission",
 	[OPTS_P_SMTPS] = "smtps",
+	[OPTS_P_POP3] = "pop3",
+	[OPTS_P_POP3S] = "pop3s",
+	[OPTS_P_IMAP] = "imap",
+	[OPTS_P_IMAPS] = "imaps",
 };
 _Static_assert(nitems(opts_port_names) == OPTS_P__COUNT,
     "opts_port_names out of sync with enum opts_port");
@@ -26,10 +30,19 @@ static const int opts_port_defaults[] = {
 	[OPTS_P_SMTP] = 1025,
 	[OPTS_P_SUBMISSION] = 1587,
 	[OPTS_P_SMTPS] = 1465,
+	[OPTS_P_POP3] = 1110,
+	[OPTS_P_POP3S] = 1995,
+	[OPTS_P_IMAP] = 1143,
+	[OPTS_P_IMAPS] = 1993,
 };
+_Static_assert(nitems(opts_port_defaults) == OPTS_P__COUNT,
+    "opts_port_defaults out of sync with enum opts_port");
 
 enum {
-	OPT_BIND = 256, OPT_SMTP, OPT_SUBMISSION, OPT_SMTPS, OPT_FREE,
+	OPT_BIND = 256,
+	/* one per enum opts_port, in its order */
+	OPT_SMTP, OPT_SUBMISSION, OPT_SMTPS, OPT_POP3, OPT_POP3S, OPT_IMAP,
+	OPT_IMAPS, OPT_FREE,
 	OPT_CERT, OPT_KEY, OPT_CA, OPT_MAILDIR, OPT_CAPTURE, OPT_USER,
 	OPT_HOST, OPT_MAXSESS, OPT_IDLE, OPT_SIZE
 };
@@ -39,6 +52,10 @@ static const struct option opts_long[] = {
 	{ "smtp-port", required_argument, NULL, OPT_SMTP },
 	{ "submission-port", required_argument, NULL, OPT_SUBMISSION },
 	{ "smtps-port", required_argument, NULL, OPT_SMTPS },
+	{ "pop3-port", required_argument, NULL, OPT_POP3 },
+	{ "pop3s-port", required_argument, NULL, OPT_POP3S },
+	{ "imap-port", required_argument, NULL, OPT_IMAP },
+	{ "imaps-port", required_argument, NULL, OPT_IMAPS },
 	{ "free-ports", no_argument, NULL, OPT_FREE },
 	{ "cert", required_argument, NULL, OPT_CERT },
 	{ "key", required_argument, NULL, OPT_KEY },
@@ -79,6 +96,10 @@ opts_serve_usage(void)
 	    "  --submission-port N     submission, STARTTLS+AUTH required "
 	    "(1587)\n"
 	    "  --smtps-port N          SMTP over implicit TLS (1465)\n"
+	    "  --pop3-port N           POP3 with STLS (1110)\n"
+	    "  --pop3s-port N          POP3 over implicit TLS (1995)\n"
+	    "  --imap-port N           IMAP with STARTTLS (1143)\n"
+	    "  --imaps-port N          IMAP over implicit TLS (1993)\n"
 	    "  --free-ports            every port 0: pick free ones\n"
 	    "                          (a port of 0 picks a free one, "
 	    "'off' disables it)\n"
@@ -174,6 +195,10 @@ opts_parse_serve(struct opts *o, int argc, char **argv, char *err,
 		case OPT_SMTP:
 		case OPT_SUBMISSION:
 		case OPT_SMTPS:
+		case OPT_POP3:
+		case OPT_POP3S:
+		case OPT_IMAP:
+		case OPT_IMAPS:
 			if (opts_port_arg(o, (enum opts_port)(ch - OPT_SMTP),
 			    optarg, err, size) == -1)
 				return -1;

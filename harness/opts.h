@@ -1,7 +1,7 @@
 /*
  * opts.h: the command line of `mailrig serve`, with its defaults (DESIGN
  * "Command line"): loopback, SMTP 1025, submission 1587, SMTPS 1465,
- * store in memory.  A port of 0 picks a free one; -1 turns a port off.
+ * POP3 1110, POP3S 1995, IMAP 1143, IMAPS 1993, store in memory.  A port of 0 picks a free one; -1 turns a port off.
  */
 #ifndef MAILRIG_OPTS_H
 #define MAILRIG_OPTS_H
@@ -16,6 +16,10 @@ enum opts_port {
 	OPTS_P_SMTP,
 	OPTS_P_SUBMISSION,
 	OPTS_P_SMTPS,
+	OPTS_P_POP3,
+	OPTS_P_POP3S,
+	OPTS_P_IMAP,
+	OPTS_P_IMAPS,
 	OPTS_P__COUNT
 };
 

@@ -8,8 +8,9 @@
  * the harness (DESIGN "Layout").
  *
  * Ports: smtp offers STARTTLS with optional AUTH; submission needs
- * STARTTLS and then AUTH before MAIL (RFC 6409 4.3, RFC 3207); smtps is
- * implicit TLS (RFC 8314 3.3).
+ * STARTTLS and then AUTH before MAIL (RFC 6409 4.3, RFC 3207); smtps,
+ * pop3s and imaps are implicit TLS (RFC 8314 3.3); pop3 and imap offer
+ * STLS / STARTTLS (RFC 2595).
  */
 #include <sys/resource.h>
 
@@ -27,7 +28,9 @@
 #include "fakes/base/log.h"
 #include "fakes/base/xalloc.h"
 #include "fakes/conn.h"
+#include "fakes/imap.h"
 #include "fakes/listen.h"
+#include "fakes/pop3.h"
 #include "fakes/smtp.h"
 #include "fakes/store.h"
 #include "fakes/tls.h"
@@ -48,7 +51,9 @@ struct server {
 	struct store		*store;		/* owned */
 	struct capture		*capture;	/* owned */
 	struct sasl_creds	 creds;
-	struct smtp_conf	 smtp[OPTS_P__COUNT];
+	struct smtp_conf	 smtp[3];		/* smtp, submission, smtps */
+	struct pop3_conf	 pop3;
+	struct imap_conf	 imap;
 	struct conn_port	 ports[OPTS_P__COUNT];
 	struct listener		*listeners[OPTS_P__COUNT];	/* owned */
 	struct event		*sig_int;	/* owned */
@@ -60,6 +65,7 @@ struct server {
 static void	server_raise_nofile(void);
 static int	server_tls(struct server *, char *, size_t);
 static void	server_conf_smtp(struct server *);
+static void	server_conf_mailbox(struct server *);
 static int	server_listen(struct server *, char *, size_t);
 static const char *server_lookup_user(void *, const char *);
 static void	server_delivered(void *, const struct store_msg *);
@@ -96,6 +102,7 @@ server_new(const struct opts *o, char *err, size_t size)
 	s->creds.lookup = server_lookup_user;
 	s->creds.arg = s;
 	server_conf_smtp(s);
+	server_conf_mailbox(s);
 	if (server_listen(s, err, size) == -1)
 		goto fail;
 	s->sig_int = evsignal_new(s->base, SIGINT, server_signal_cb, s);
@@ -199,7 +206,7 @@ server_conf_smtp(struct server *s)
 	struct smtp_conf	*c;
 	int			 i;
 
-	for (i = 0; i < OPTS_P__COUNT; i++) {
+	for (i = OPTS_P_SMTP; i <= OPTS_P_SMTPS; i++) {
 		c = &s->smtp[i];
 		smtp_conf_defaults(c);
 		c->hostname = o->hostname;
@@ -218,6 +225,33 @@ server_conf_smtp(struct server *s)
 	}
 	s->smtp[OPTS_P_SUBMISSION].tls_required = true;
 	s->smtp[OPTS_P_SUBMISSION].auth = SMTP_AUTH_AFTER_TLS;
+}
+
+static void
+server_conf_mailbox(struct server *s)
+{
+	const struct opts	*o = s->opts;
+	int			 i;
+
+	pop3_conf_defaults(&s->pop3);
+	s->pop3.hostname = o->hostname;
+	s->pop3.creds = &s->creds;
+	s->pop3.store = s->store;
+	imap_conf_defaults(&s->imap);
+	s->imap.hostname = o->hostname;
+	s->imap.creds = &s->creds;
+	s->imap.store = s->store;
+	for (i = OPTS_P_POP3; i <= OPTS_P_IMAPS; i++) {
+		s->ports[i] = (struct conn_port){
+			.proto = i <= OPTS_P_POP3S ? &pop3_proto : &imap_proto,
+			.conf = i <= OPTS_P_POP3S ? (const void *)&s->pop3 :
+			    (const void *)&s->imap,
+			.tls = s->tls,
+			.implicit_tls = i == OPTS_P_POP3S || i == OPTS_P_IMAPS,
+			.name = opts_port_name((enum opts_port)i),
+			.idle_sec = o->idle_timeout,
+		};
+	}
 }
 
 static int
