@@ -20,6 +20,10 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
+# Debian's python3 has the packages tests/deps.sh installs (jsonschema).
+PYTHON	?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || \
+	   echo python3)
+
 B	?= build
 LIB_SRCS := $(sort $(wildcard fakes/base/*.c fakes/*.c harness/*.c \
 	    harness/conformance/*.c reports/*.c))
@@ -78,7 +82,7 @@ unit: $(B)/check_unit
 	cd tests/unit && ../../$(B)/check_unit
 
 integration: $(B)/mailrig
-	MAILRIG=$(CURDIR)/$(B)/mailrig python3 tests/integration/run.py
+	MAILRIG=$(CURDIR)/$(B)/mailrig $(PYTHON) tests/integration/run.py
 
 valgrind: $(B)/check_unit
 	cd tests/unit && CK_FORK=no valgrind -q --leak-check=full \
@@ -94,7 +98,7 @@ asan: asan-build
 	    UBSAN_OPTIONS=print_stacktrace=1 ../../build-asan/check_unit
 	MAILRIG=$(CURDIR)/build-asan/mailrig MAILRIG_SANITIZED=1 \
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    python3 tests/integration/run.py
+	    $(PYTHON) tests/integration/run.py
 
 test: deps-test
 	@$(MAKE) --no-print-directory all $(B)/check_unit

@@ -7,6 +7,7 @@ set -eu
 BUILD_PKGS="build-essential pkg-config libevent-dev libssl-dev libyaml-dev
     libcjson-dev libgmime-3.0-dev check openssl"
 TEST_PKGS="swaks curl msmtp python3 valgrind nodejs npm postfix
+    fetchmail getmail6 isync offlineimap3 mutt s-nail python3-jsonschema
     libnet-ssleay-perl libauthen-sasl-perl libdigest-hmac-perl ca-certificates"
 
 mode=${1:-build}
