@@ -38,7 +38,7 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	      -fno-sanitize-recover=undefined
 
 .PHONY: all run test unit integration asan asan-build valgrind bench lint \
-	deps deps-test clean
+	deps deps-test clean fuzz fuzz-build
 all: $(B)/mailrig
 
 $(B)/%.o: %.c
@@ -100,6 +100,7 @@ asan: asan-build
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    $(PYTHON) tests/integration/run.py
 
+# deps -> lint -> unit -> integration -> valgrind -> ASan/UBSan -> fuzz smoke
 test: deps-test
 	@$(MAKE) --no-print-directory all $(B)/check_unit
 	@$(MAKE) --no-print-directory lint
@@ -107,6 +108,35 @@ test: deps-test
 	@$(MAKE) --no-print-directory integration
 	@$(MAKE) --no-print-directory valgrind
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
+
+# Fuzzers (libFuzzer, clang): the pure parsers that face peer bytes.
+# FUZZ_SECONDS per target; seeds in tests/fuzz/corpus/<target>/.
+FUZZ_SECONDS ?= 15
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZERS    := $(patsubst tests/fuzz/%.c,build-fuzz/%,\
+	      $(wildcard tests/fuzz/fuzz_*.c))
+
+fuzz-build:
+	@$(MAKE) --no-print-directory B=build-fuzz CC=clang WERROR= \
+	    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
+	    build-fuzz/libmailrig.a $(FUZZERS)
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libmailrig.a
+	@echo "LD $@"
+	@clang -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -I. $(PKG_CFLAGS) $< \
+	    build-fuzz/libmailrig.a $(PKG_LIBS) -o $@
+
+fuzz: fuzz-build
+	@for f in $(FUZZERS); do \
+	    n=$$(basename $$f); mkdir -p build-fuzz/corpus/$$n; \
+	    echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	        -print_final_stats=0 build-fuzz/corpus/$$n \
+	        tests/fuzz/corpus/$$n 2>build-fuzz/$$n.log || \
+	        { tail -40 build-fuzz/$$n.log; exit 1; }; \
+	    grep -E '^#[0-9]+.*DONE' build-fuzz/$$n.log | tail -1; \
+	done
 
 bench: deps-test all
 	sh tests/bench/run.sh $(CURDIR)/$(B)/mailrig
@@ -115,6 +145,6 @@ lint:
 	@sh tests/lint.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(B)/harness/main.d

@@ -465,7 +465,7 @@ sasl_xoauth2(struct sasl *s, const struct sasl_resp *r)
 	ulen = (size_t)(sep - u);
 	plen = strlen(SASL_XOAUTH2_BEARER);
 	if (alen < plen || strncmp(auth, "auth=", 5) != 0 ||
-	    strncasecmp(auth + 5, SASL_XOAUTH2_BEARER + 5, plen - 5) != 0)
+	    strncasecmp(auth + 5, &SASL_XOAUTH2_BEARER[5], plen - 5) != 0)
 		return sasl_finish(s, SASL_BAD,
 		    "XOAUTH2: second field not auth=Bearer");
 	tok = auth + plen;
