@@ -1,0 +1,37 @@
+/*
+ * cmd_serve.c: `mailrig serve`, the long-running catch-all server.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "fakes/base/log.h"
+#include "harness/cmd.h"
+#include "harness/opts.h"
+#include "harness/server.h"
+
+int
+cmd_serve(int argc, char **argv)
+{
+	struct opts	 o;
+	struct server	*s;
+	char		 err[4096];
+
+	if (opts_parse_serve(&o, argc, argv, err, sizeof(err)) == -1) {
+		fprintf(stderr, "mailrig serve: %s%s", err,
+		    err[0] != '\0' && err[strlen(err) - 1] == '\n' ? "" : "\n");
+		opts_fini(&o);
+		return CMD_EXIT_USAGE;
+	}
+	log_init(o.verbose >= 2 ? LOG_L_DEBUG : o.verbose == 1 ?
+	    LOG_L_INFO : LOG_L_WARN);
+	if ((s = server_new(&o, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mailrig serve: %s\n", err);
+		opts_fini(&o);
+		return CMD_EXIT_USAGE;
+	}
+	server_print_ports(s, stdout);
+	server_run(s);
+	server_free(s);
+	opts_fini(&o);
+	return CMD_EXIT_OK;
+}
