@@ -30,6 +30,7 @@
 
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/buffer.h>
 #include <openssl/err.h>
 
 #include "fakes/base/clock.h"
@@ -55,6 +56,14 @@ struct conn {
 	struct frame		 frame;
 	struct event		*timer;		/* owned; lazily made */
 	void			(*timer_cb)(struct conn *);
+	/* rules (STYLE 3.10): a verdict holds this step's output */
+	const struct conn_verdict *verdict;	/* borrowed; pending */
+	const struct conn_verdict *delayed;	/* borrowed; in delay */
+	struct evbuffer		*held;		/* owned; lazily made */
+	struct event		*vtimer;	/* owned; lazily made */
+	struct ev_token_bucket_cfg *rate;	/* owned; NULL: no limit */
+	unsigned		 throttle_bps;
+	char			*user;		/* owned */
 	void			(*drain_cb)(struct conn *);
 	void			*data;		/* protocol session */
 	void			*hook_data;	/* harness */
@@ -77,6 +86,11 @@ struct conn {
 	bool			 flush_close;	/* close when output drains */
 	bool			 closing;	/* free at conn_leave */
 	bool			 closed;	/* on_close hooks have run */
+	bool			 holding;	/* writes go to held */
+	bool			 vpaused;	/* a verdict's delay runs */
+	bool			 hanging;	/* a verdict said: never answer */
+	bool			 dripping;	/* rate limited for one reply */
+	bool			 tls_fail;	/* close instead of TLS */
 };
 
 struct conn_env {
@@ -106,6 +120,15 @@ static void	conn_read_cb(struct bufferevent *, void *);
 static void	conn_write_cb(struct bufferevent *, void *);
 static void	conn_event_cb(struct bufferevent *, short, void *);
 static void	conn_timer_cb(evutil_socket_t, short, void *);
+static void	conn_update_read(struct conn *);
+static struct evbuffer *conn_sink(struct conn *);
+static void	conn_out_hook(struct conn *, const char *, size_t, unsigned);
+static void	conn_verdict_apply(struct conn *);
+static void	conn_verdict_release(struct conn *, const struct conn_verdict *);
+static void	conn_verdict_mangle(struct conn *, enum conn_malformed);
+static void	conn_verdict_cb(evutil_socket_t, short, void *);
+static void	conn_set_rate(struct conn *, unsigned);
+static void	conn_hang_cb(evutil_socket_t, short, void *);
 
 /* --- environment --- */
 
@@ -194,10 +217,23 @@ conn_open(struct conn *c)
 {
 	const struct conn_hooks	*h = c->env->hooks;
 
+	const struct conn_verdict *v;
+
 	conn_enter(c);
 	if (h != NULL && h->on_open != NULL)
 		h->on_open(h->arg, c);
+	if (c->port->implicit_tls &&
+	    (v = conn_ask(c, CONN_ST_TLS, NULL, NULL)) != NULL &&
+	    v->tls_fail) {
+		conn_close(c, "fault: tls-fail");
+		conn_leave(c);
+		return;
+	}
+	/* A connect-stage verdict holds the greeting like any reply. */
+	(void)conn_ask(c, CONN_ST_CONNECT, NULL, NULL);
 	c->port->proto->on_open(c);
+	if (c->verdict != NULL)
+		conn_verdict_apply(c);
 	conn_leave(c);
 }
 
@@ -409,8 +445,15 @@ conn_destroy(struct conn *c)
 	c->env->sessions--;
 	if (c->timer != NULL)
 		event_free(c->timer);
+	if (c->vtimer != NULL)
+		event_free(c->vtimer);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
+	if (c->rate != NULL)
+		ev_token_bucket_cfg_free(c->rate);
+	if (c->held != NULL)
+		evbuffer_free(c->held);
+	free(c->user);
 	if (c->fd != -1 && !c->bev_owns_fd)
 		evutil_closesocket(c->fd);
 	if (c->test) {
@@ -530,7 +573,6 @@ conn_closing(const struct conn *c)
 void
 conn_reply(struct conn *c, const char *fmt, ...)
 {
-	const struct conn_hooks	*h = c->env->hooks;
 	char			 line[REPLY_LINE_MAX + 2];
 	va_list			 ap;
 	int			 n;
@@ -542,25 +584,42 @@ conn_reply(struct conn *c, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line) - 2)
 		fatalx("%s: reply too long (%d bytes)", __func__, n);
-	if (h != NULL && h->on_io != NULL)
-		h->on_io(h->arg, c, CONN_DIR_OUT, line, (size_t)n, 0);
+	conn_out_hook(c, line, (size_t)n, 0);
 	line[n] = '\r';
 	line[n + 1] = '\n';
-	if (evbuffer_add(c->out, line, (size_t)n + 2) == -1)
+	if (evbuffer_add(conn_sink(c), line, (size_t)n + 2) == -1)
 		fatalx("%s: evbuffer_add failed", __func__);
 	conn_check_output(c);
+}
+
+/* Where writes go: held while a verdict shapes this step's output. */
+static struct evbuffer *
+conn_sink(struct conn *c)
+{
+	if (!c->holding)
+		return c->out;
+	if (c->held == NULL && (c->held = evbuffer_new()) == NULL)
+		fatalx("conn: evbuffer_new failed");
+	return c->held;
+}
+
+/* Held output is captured when it is really sent (conn_verdict_release). */
+static void
+conn_out_hook(struct conn *c, const char *p, size_t len, unsigned flags)
+{
+	const struct conn_hooks	*h = c->env->hooks;
+
+	if (!c->holding && h != NULL && h->on_io != NULL)
+		h->on_io(h->arg, c, CONN_DIR_OUT, p, len, flags);
 }
 
 void
 conn_write_data(struct conn *c, const void *p, size_t len)
 {
-	const struct conn_hooks	*h = c->env->hooks;
-
 	if (c->closing)
 		return;
-	if (h != NULL && h->on_io != NULL)
-		h->on_io(h->arg, c, CONN_DIR_OUT, p, len, CONN_IO_DATA);
-	if (evbuffer_add(c->out, p, len) == -1)
+	conn_out_hook(c, p, len, CONN_IO_DATA);
+	if (evbuffer_add(conn_sink(c), p, len) == -1)
 		fatalx("%s: evbuffer_add failed", __func__);
 	conn_check_output(c);
 }
@@ -569,15 +628,12 @@ void
 conn_write_ref(struct conn *c, const void *p, size_t len,
     void (*cleanup)(const void *, size_t, void *), void *arg)
 {
-	const struct conn_hooks	*h = c->env->hooks;
-
 	if (c->closing) {
 		cleanup(p, len, arg);
 		return;
 	}
-	if (h != NULL && h->on_io != NULL)
-		h->on_io(h->arg, c, CONN_DIR_OUT, p, len, CONN_IO_DATA);
-	if (evbuffer_add_reference(c->out, p, len, cleanup, arg) == -1)
+	conn_out_hook(c, p, len, CONN_IO_DATA);
+	if (evbuffer_add_reference(conn_sink(c), p, len, cleanup, arg) == -1)
 		fatalx("%s: evbuffer_add_reference failed", __func__);
 	conn_check_output(c);
 }
@@ -586,7 +642,7 @@ conn_write_ref(struct conn *c, const void *p, size_t len,
 static void
 conn_check_output(struct conn *c)
 {
-	if (c->bev == NULL || c->out_blocked)
+	if (c->bev == NULL || c->out_blocked || c->holding)
 		return;
 	if (evbuffer_get_length(c->out) > CONN_OUT_HIGH) {
 		c->out_blocked = true;
@@ -618,7 +674,22 @@ void
 conn_pause(struct conn *c)
 {
 	c->paused = true;
-	if (c->bev != NULL)
+	conn_update_read(c);
+}
+
+/* Read while something can consume input (and, hanging, to see EOF). */
+static void
+conn_update_read(struct conn *c)
+{
+	bool	want;
+
+	if (c->bev == NULL || c->closing || c->flush_close)
+		return;
+	want = c->hanging || !(c->paused || c->vpaused || c->out_blocked ||
+	    c->tls_wait);
+	if (want)
+		bufferevent_enable(c->bev, EV_READ);
+	else
 		bufferevent_disable(c->bev, EV_READ);
 }
 
@@ -632,9 +703,7 @@ conn_resume(struct conn *c)
 	if (!c->paused)
 		return;
 	c->paused = false;
-	if (c->bev != NULL && !c->flush_close && !c->closing &&
-	    !c->out_blocked && !c->tls_wait)
-		bufferevent_enable(c->bev, EV_READ);
+	conn_update_read(c);
 	conn_enter(c);
 	conn_process(c);
 	conn_leave(c);
@@ -669,8 +738,8 @@ conn_process(struct conn *c)
 		return;
 	c->processing = true;
 	conn_enter(c);
-	while (!c->paused && !c->closing && !c->flush_close &&
-	    !c->tls_wait && !c->out_blocked) {
+	while (!c->paused && !c->vpaused && !c->hanging && !c->closing &&
+	    !c->flush_close && !c->tls_wait && !c->out_blocked) {
 		if (frame_next(&c->frame, c->in, &it) != 1)
 			break;
 		flags = it.flags | (c->secret ? CONN_IO_SECRET : 0);
@@ -678,11 +747,15 @@ conn_process(struct conn *c)
 		if (h != NULL && h->on_io != NULL)
 			h->on_io(h->arg, c, CONN_DIR_IN, it.p, len, flags);
 		c->port->proto->on_item(c, &it);
+		if (c->verdict != NULL)
+			conn_verdict_apply(c);
 	}
 	frame_release(&c->frame, c->in);
 	c->processing = false;
 	/* The peer has finished sending: answer what it sent, then go. */
-	if (c->eof && !c->paused && !c->tls_wait)
+	if (c->eof && c->hanging)
+		conn_close(c, "eof");
+	else if (c->eof && !c->paused && !c->vpaused && !c->tls_wait)
 		conn_close_after_flush(c, "eof");
 	conn_leave(c);
 }
@@ -692,8 +765,12 @@ conn_process(struct conn *c)
 int
 conn_starttls(struct conn *c)
 {
+	const struct conn_verdict	*v;
+
 	if (c->port->tls == NULL || c->tls || c->test)
 		return -1;
+	if ((v = conn_ask(c, CONN_ST_TLS, NULL, NULL)) != NULL && v->tls_fail)
+		c->tls_fail = true;
 	c->tls_wait = true;
 	bufferevent_disable(c->bev, EV_READ);
 	return 0;
@@ -813,6 +890,9 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn	*c = arg;
 
+	/* Hanging: nothing is answered, and nothing is kept either. */
+	if (c->hanging)
+		evbuffer_drain(c->in, evbuffer_get_length(c->in));
 	conn_enter(c);
 	conn_process(c);
 	conn_leave(c);
@@ -826,14 +906,19 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	if (evbuffer_get_length(c->out) != 0)
 		return;
 	conn_enter(c);
+	if (c->dripping) {
+		c->dripping = false;
+		conn_set_rate(c, c->throttle_bps);
+	}
 	if (c->flush_close)
 		conn_close(c, NULL);
+	else if (c->tls_wait && c->tls_fail)
+		conn_close(c, "fault: tls-fail");
 	else if (c->tls_wait)
 		conn_tls_switch(c);
 	else if (c->out_blocked) {
 		c->out_blocked = false;
-		if (!c->paused)
-			bufferevent_enable(c->bev, EV_READ);
+		conn_update_read(c);
 		conn_process(c);
 	}
 	if (!c->closing && c->drain_cb != NULL)
@@ -869,4 +954,283 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 			conn_close(c, "timeout");
 	}
 	conn_leave(c);
+}
+
+/* --- rules: verdicts (STYLE 3.10: rules never touch sockets, conn does) --- */
+
+static const char *const conn_stage_names[] = {
+	[CONN_ST_CONNECT] = "connect",
+	[CONN_ST_GREETING] = "greeting",
+	[CONN_ST_COMMAND] = "command",
+	[CONN_ST_DATA] = "data",
+	[CONN_ST_LITERAL] = "literal",
+	[CONN_ST_IDLE] = "idle",
+	[CONN_ST_TLS] = "tls",
+};
+_Static_assert(nitems(conn_stage_names) == CONN_ST__COUNT,
+    "conn_stage_names out of sync with enum conn_stage");
+
+const struct conn_verdict *
+conn_ask(struct conn *c, enum conn_stage stage, const char *verb,
+    const char *args)
+{
+	const struct conn_hooks		*h = c->env->hooks;
+	const struct conn_verdict	*v;
+	char				 detail[256];
+
+	if ((unsigned)stage >= CONN_ST__COUNT)
+		fatalx("%s: bad stage %d", __func__, (int)stage);
+	/* One verdict per step: the first question of a step wins. */
+	if (h == NULL || h->on_ask == NULL || c->verdict != NULL ||
+	    c->closing)
+		return NULL;
+	if ((v = h->on_ask(h->ask_arg, c, stage, verb, args)) == NULL)
+		return NULL;
+	snprintf(detail, sizeof(detail), "%s %s%s%s",
+	    v->label != NULL ? v->label : "rule", conn_stage_names[stage],
+	    verb != NULL ? " " : "", verb != NULL ? verb : "");
+	if (h->on_event != NULL)
+		h->on_event(h->arg, c, "fault", detail);
+	log_info("conn: id=%llu fault %s", (unsigned long long)c->id, detail);
+	if (v->throttle_bps != 0)
+		c->throttle_bps = v->throttle_bps;
+	if (stage == CONN_ST_TLS) {
+		conn_set_rate(c, c->throttle_bps);
+		return v;
+	}
+	c->verdict = v;
+	c->holding = true;
+	return v;
+}
+
+void
+conn_set_user(struct conn *c, const char *user)
+{
+	free(c->user);
+	c->user = user != NULL ? xstrdup(user) : NULL;
+}
+
+const char *
+conn_user(const struct conn *c)
+{
+	return c->user;
+}
+
+/* The step is over: shape and schedule what it wrote. */
+static void
+conn_verdict_apply(struct conn *c)
+{
+	const struct conn_verdict	*v = c->verdict;
+	struct timeval			 tv;
+	unsigned			 ms;
+
+	c->verdict = NULL;
+	c->holding = false;
+	if (v->hang) {
+		/* Never answer; the idle timeout still ends it. */
+		if (c->held != NULL)
+			evbuffer_drain(c->held, evbuffer_get_length(c->held));
+		c->hanging = true;
+		conn_update_read(c);
+		ms = (c->port->idle_sec != 0 ? c->port->idle_sec :
+		    c->port->proto->idle_sec) * 1000;
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = 0;
+		if (c->bev == NULL)
+			return;
+		if (c->vtimer == NULL && (c->vtimer = evtimer_new(c->env->base,
+		    conn_hang_cb, c)) == NULL)
+			fatalx("conn: evtimer_new failed");
+		evtimer_add(c->vtimer, &tv);
+		return;
+	}
+	if (v->disconnect == CONN_DISC_BEFORE) {
+		if (c->held != NULL)
+			evbuffer_drain(c->held, evbuffer_get_length(c->held));
+		conn_close(c, "fault: disconnect");
+		return;
+	}
+	conn_verdict_mangle(c, v->malformed);
+	if (v->delay_ms == 0 || c->bev == NULL) {
+		conn_verdict_release(c, v);
+		return;
+	}
+	c->vpaused = true;
+	c->delayed = v;
+	conn_update_read(c);
+	tv.tv_sec = v->delay_ms / 1000;
+	tv.tv_usec = (v->delay_ms % 1000) * 1000;
+	if (c->vtimer == NULL && (c->vtimer = evtimer_new(c->env->base,
+	    conn_verdict_cb, c)) == NULL)
+		fatalx("conn: evtimer_new failed");
+	evtimer_add(c->vtimer, &tv);
+}
+
+static void
+conn_verdict_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	conn_enter(c);
+	c->vpaused = false;
+	if (!c->closing)
+		conn_verdict_release(c, c->delayed);
+	c->delayed = NULL;
+	conn_update_read(c);
+	conn_process(c);
+	conn_leave(c);
+}
+
+static void
+conn_hang_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	conn_enter(c);
+	conn_close(c, "timeout");
+	conn_leave(c);
+}
+
+/*
+ * Send what the step wrote.  The capture hears each line now, as it
+ * really leaves (bare LF and all), not when the protocol wrote it.
+ */
+static void
+conn_verdict_release(struct conn *c, const struct conn_verdict *v)
+{
+	const struct conn_hooks	*h = c->env->hooks;
+	size_t			 n, len, off = 0;
+	const char		*p;
+	unsigned		 flags;
+
+	if (c->held == NULL || (n = evbuffer_get_length(c->held)) == 0) {
+		if (v->disconnect != CONN_DISC_NONE)
+			conn_close_after_flush(c, "fault: disconnect");
+		return;
+	}
+	if (v->disconnect == CONN_DISC_MID)
+		n = n / 2 > 0 ? n / 2 : 1;
+	p = (const char *)evbuffer_pullup(c->held, (ssize_t)n);
+	while (off < n && h != NULL && h->on_io != NULL) {
+		len = 0;
+		while (off + len < n && p[off + len] != '\n')
+			len++;
+		flags = (off + len < n && (len == 0 ||
+		    p[off + len - 1] != '\r')) ? FRAME_BARE_LF : 0;
+		h->on_io(h->arg, c, CONN_DIR_OUT, p + off,
+		    len > 0 && p[off + len - 1] == '\r' ? len - 1 : len, flags);
+		off += len + 1;
+	}
+	if (v->drip_bps != 0 || v->malformed == CONN_MAL_SPLIT) {
+		c->dripping = true;
+		conn_set_rate(c, v->malformed == CONN_MAL_SPLIT ? 1000 :
+		    v->drip_bps);
+	} else
+		conn_set_rate(c, c->throttle_bps);
+	if (evbuffer_remove_buffer(c->held, c->out, n) != (int)n)
+		fatalx("%s: evbuffer_remove_buffer failed", __func__);
+	evbuffer_drain(c->held, evbuffer_get_length(c->held));
+	if (v->disconnect != CONN_DISC_NONE)
+		conn_close_after_flush(c, "fault: disconnect");
+	else
+		conn_check_output(c);
+}
+
+/* Break the held reply on purpose (scenario "malformed:"). */
+static void
+conn_verdict_mangle(struct conn *c, enum conn_malformed how)
+{
+	struct evbuffer	*out;
+	const char	*p;
+	size_t		 n, i, start;
+
+	if (how == CONN_MAL_NONE || how == CONN_MAL_SPLIT || c->held == NULL ||
+	    (n = evbuffer_get_length(c->held)) == 0)
+		return;
+	if ((out = evbuffer_new()) == NULL)
+		fatalx("conn: evbuffer_new failed");
+	p = (const char *)evbuffer_pullup(c->held, (ssize_t)n);
+	start = 0;
+	for (i = 0; i <= n; i++) {
+		if (i < n && p[i] != '\n')
+			continue;
+		switch (how) {
+		case CONN_MAL_BARE_LF:
+			/* "250 ok\r\n" leaves as "250 ok\n" (RFC 5321 2.3.8). */
+			evbuffer_add(out, p + start, i > start &&
+			    p[i - 1] == '\r' ? i - 1 - start : i - start);
+			if (i < n)
+				evbuffer_add(out, "\n", 1);
+			break;
+		case CONN_MAL_BAD_CONT:
+			/* Swap "ddd-" and "ddd " (RFC 5321 4.2.1). */
+			evbuffer_add(out, p + start, MIN(3, i - start));
+			if (i - start > 3) {
+				evbuffer_add(out, p[start + 3] == '-' ? " " :
+				    p[start + 3] == ' ' ? "-" : p + start + 3,
+				    1);
+				evbuffer_add(out, p + start + 4,
+				    i - start - 4);
+			}
+			if (i < n)
+				evbuffer_add(out, "\n", 1);
+			break;
+		case CONN_MAL_WRONG_TAG:
+			/* A tagged line ("a1 OK ...") gets another tag. */
+			if (i - start > 0 && p[start] != '*' &&
+			    p[start] != '+')
+				evbuffer_add(out, "X", 1);
+			evbuffer_add(out, p + start, i - start);
+			if (i < n)
+				evbuffer_add(out, "\n", 1);
+			break;
+		case CONN_MAL_NONE:
+		case CONN_MAL_SPLIT:
+		case CONN_MAL__COUNT:
+		default:
+			fatalx("%s: bad malformed %d", __func__, (int)how);
+		}
+		start = i + 1;
+	}
+	evbuffer_drain(c->held, n);
+	evbuffer_add_buffer(c->held, out);
+	evbuffer_free(out);
+}
+
+/* Write-rate limit in bytes per second; 0 lifts it. */
+static void
+conn_set_rate(struct conn *c, unsigned bps)
+{
+	struct timeval	tick;
+	size_t		per;
+
+	if (c->bev == NULL)
+		return;
+	if (bps == 0) {
+		if (c->rate != NULL) {
+			bufferevent_set_rate_limit(c->bev, NULL);
+			ev_token_bucket_cfg_free(c->rate);
+			c->rate = NULL;
+		}
+		return;
+	}
+	/* Fine ticks so that a slow drip still leaves byte by byte. */
+	if (bps >= 1000) {
+		tick.tv_sec = 0;
+		tick.tv_usec = 10000;
+		per = bps / 100;
+	} else {
+		tick.tv_sec = 0;
+		tick.tv_usec = (1000000 / bps) > 999999 ? 999999 :
+		    1000000 / bps;
+		per = 1;
+	}
+	if (c->rate != NULL) {
+		bufferevent_set_rate_limit(c->bev, NULL);
+		ev_token_bucket_cfg_free(c->rate);
+	}
+	c->rate = ev_token_bucket_cfg_new(EV_RATE_LIMIT_MAX, EV_RATE_LIMIT_MAX,
+	    per, per, &tick);
+	if (c->rate == NULL || bufferevent_set_rate_limit(c->bev, c->rate) != 0)
+		fatalx("conn: cannot set a rate limit");
 }

@@ -37,7 +37,63 @@ enum conn_dir { CONN_DIR_IN, CONN_DIR_OUT };
 #define CONN_IO_DROPPED	0x40000	/* input thrown away (plaintext after
 				   STARTTLS, input after close) */
 
-/* Installed by the harness (capture, later rules).  All may be NULL. */
+/*
+ * Where a session asks the scenario's rules what to do (DESIGN "data
+ * flow"); the protocol names the stage, the conn layer asks the hook.
+ */
+enum conn_stage {
+	CONN_ST_CONNECT,	/* accepted, before the greeting (conn asks) */
+	CONN_ST_GREETING,	/* the greeting reply */
+	CONN_ST_COMMAND,	/* a command: verb and args given */
+	CONN_ST_DATA,		/* end of message data, before it is stored */
+	CONN_ST_LITERAL,	/* IMAP literal continuation ("+ ") */
+	CONN_ST_IDLE,		/* IMAP IDLE accepted */
+	CONN_ST_TLS,		/* a TLS handshake is about to start (conn) */
+	CONN_ST__COUNT
+};
+
+enum conn_disconnect {
+	CONN_DISC_NONE,
+	CONN_DISC_BEFORE,	/* close instead of replying */
+	CONN_DISC_AFTER,	/* reply, then close */
+	CONN_DISC_MID,		/* send half the reply, then close */
+	CONN_DISC__COUNT
+};
+
+enum conn_malformed {
+	CONN_MAL_NONE,
+	CONN_MAL_BARE_LF,	/* lines end in LF, not CRLF */
+	CONN_MAL_BAD_CONT,	/* SMTP multi-line separators swapped */
+	CONN_MAL_WRONG_TAG,	/* IMAP tagged reply with another tag */
+	CONN_MAL_SPLIT,		/* the reply leaves in one-byte writes */
+	CONN_MAL__COUNT
+};
+
+/*
+ * A rule's verdict: data only, executed by the conn layer (STYLE 3.10).
+ * lines replace the protocol's own reply: the protocol sends them (IMAP
+ * adds its tag to the last) and does not proceed with the command.  The
+ * other fields shape the output of this step: everything the protocol
+ * writes while the step runs is held, then released after delay_ms, at
+ * drip_bps, broken as malformed says, or never (hang).  Borrowed from the
+ * harness; valid for the whole session.
+ */
+struct conn_verdict {
+	const char *const *lines;	/* replacement reply, or NULL */
+	size_t		 nlines;
+	const char *const *untagged;	/* IMAP untagged lines sent first */
+	size_t		 nuntagged;
+	unsigned	 delay_ms;
+	unsigned	 drip_bps;	/* this step's output */
+	unsigned	 throttle_bps;	/* the rest of the session */
+	enum conn_disconnect disconnect;
+	enum conn_malformed malformed;
+	bool		 hang;
+	bool		 tls_fail;	/* CONN_ST_TLS: abort the handshake */
+	const char	*label;		/* "scenario.yaml:12:5", for "fault" */
+};
+
+/* Installed by the harness (capture, rules).  All may be NULL. */
 struct conn_hooks {
 	void	(*on_open)(void *arg, struct conn *);
 	/* p is borrowed for the call only. */
@@ -49,6 +105,11 @@ struct conn_hooks {
 		    const char *detail);
 	void	(*on_close)(void *arg, struct conn *, const char *reason);
 	void	*arg;
+	/* The rules: a verdict for this step, or NULL to go on normally.
+	   verb and args are NULL except at CONN_ST_COMMAND. */
+	const struct conn_verdict *(*on_ask)(void *ask_arg, struct conn *,
+		    enum conn_stage, const char *verb, const char *args);
+	void	*ask_arg;
 };
 
 /* One per protocol, static const. */
@@ -162,6 +223,19 @@ void	conn_expect_bytes(struct conn *, uint64_t n);
  * handshake.  Returns -1 if the port has no TLS context.
  */
 int	conn_starttls(struct conn *) ATTR_WUR;
+
+/*
+ * Ask the rules about this step.  NULL: go on as usual.  Otherwise the
+ * step's output is held until control returns to the conn layer, and the
+ * verdict is applied then; if verdict->lines is set the protocol sends
+ * those instead of its own reply and does not carry out the command.  A
+ * "fault" event names the rule in the transcript.
+ */
+const struct conn_verdict *conn_ask(struct conn *, enum conn_stage,
+	    const char *verb, const char *args);
+/* The authenticated user, for rules that match on it (copied). */
+void	conn_set_user(struct conn *, const char *);
+const char *conn_user(const struct conn *);	/* NULL before AUTH */
 
 /* Run cb once after ms milliseconds (one timer per conn; replaces any). */
 void	conn_after(struct conn *, unsigned ms, void (*cb)(struct conn *));

@@ -14,7 +14,12 @@
 #define ATTR_WUR		__attribute__((warn_unused_result))
 #define ATTR_UNUSED		__attribute__((unused))
 
+/* GLib (GMime) defines the same macros. */
+#ifndef MIN
 #define MIN(a, b)	((a) < (b) ? (a) : (b))
+#endif
+#ifndef MAX
 #define MAX(a, b)	((a) > (b) ? (a) : (b))
+#endif
 
 #endif

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -69,8 +70,17 @@ echo_item(struct conn *c, const struct frame_item *it)
 			conn_reply(c, "data end");
 		return;
 	}
+	const struct conn_verdict *v;
+	size_t		i;
+
 	if (!str_copyn(line, it->p, it->len, sizeof(line)))
 		line[0] = '\0';
+	v = conn_ask(c, CONN_ST_COMMAND, line, "");
+	if (v != NULL && v->nlines > 0) {
+		for (i = 0; i < v->nlines; i++)
+			conn_reply(c, "%s", v->lines[i]);
+		return;
+	}
 	if (strcmp(line, "QUIT") == 0) {
 		conn_reply(c, "bye");
 		conn_close_after_flush(c, "quit");
@@ -177,6 +187,43 @@ seen_close(void *arg, struct conn *c, const char *reason)
 	((struct seen *)arg)->closes++;
 }
 
+/* --- rules: verdicts by command name --- */
+
+static const char *const v_lines[] = { "451-one", "451 two" };
+static const struct {
+	const char		*verb;
+	struct conn_verdict	 v;
+} verdicts[] = {
+	{ "GREY", { .lines = v_lines, .nlines = 2, .label = "t:1:1" } },
+	{ "SLOW", { .delay_ms = 50, .label = "t:2:1" } },
+	{ "DROP", { .disconnect = CONN_DISC_BEFORE, .label = "t:3:1" } },
+	{ "BYE", { .disconnect = CONN_DISC_AFTER, .label = "t:4:1" } },
+	{ "HALF", { .lines = v_lines, .nlines = 2,
+	    .disconnect = CONN_DISC_MID } },
+	{ "LF", { .lines = v_lines, .nlines = 2,
+	    .malformed = CONN_MAL_BARE_LF } },
+	{ "CONT", { .lines = v_lines, .nlines = 2,
+	    .malformed = CONN_MAL_BAD_CONT } },
+	{ "TAG", { .malformed = CONN_MAL_WRONG_TAG } },
+	{ "DRIP", { .drip_bps = 2000 } },
+	{ "SPLIT", { .malformed = CONN_MAL_SPLIT } },
+	{ "HANG", { .hang = true } },
+};
+
+static const struct conn_verdict *
+rules_ask(void *arg, struct conn *c, enum conn_stage st, const char *verb,
+    const char *args)
+{
+	size_t	i;
+
+	if (st != CONN_ST_COMMAND)
+		return NULL;
+	for (i = 0; i < nitems(verdicts); i++)
+		if (strcmp(verb, verdicts[i].verb) == 0)
+			return &verdicts[i].v;
+	return NULL;
+}
+
 /* --- helpers --- */
 
 static struct event_base	*base;
@@ -188,6 +235,7 @@ static struct conn_hooks	 seen_hooks = {
 	.on_event = seen_event,
 	.on_close = seen_close,
 	.arg = &seen,
+	.on_ask = rules_ask,
 };
 
 static void
@@ -641,6 +689,81 @@ START_TEST(test_socket_tls_garbage)
 }
 END_TEST
 
+/* Verdicts that need no socket: replace, disconnect, malformed. */
+static const struct {
+	const char	*in;
+	const char	*want;
+	bool		 closed;
+} vcases[] = {
+	{ "GREY\r\nNOOP\r\n", "451-one\r\n451 two\r\ngot NOOP\r\n", false },
+	{ "DROP\r\nNOOP\r\n", "", true },
+	{ "BYE\r\nNOOP\r\n", "got BYE\r\n", true },
+	{ "HALF\r\n", "451-one\r\n", true },
+	{ "LF\r\n", "451-one\n451 two\n", false },
+	{ "CONT\r\n", "451 one\r\n451-two\r\n", false },
+	{ "TAG\r\n", "Xgot TAG\r\n", false },
+	{ "SLOW\r\n", "got SLOW\r\n", false },
+};
+
+START_TEST(test_mode_verdicts)
+{
+	struct conn	*c;
+	char		*out;
+
+	c = conn_new_test(env, &echo_port);
+	free(out_text(c));
+	conn_test_feed(c, vcases[_i].in, strlen(vcases[_i].in));
+	out = out_text(c);
+	ck_assert_msg(strcmp(out, vcases[_i].want) == 0,
+	    "case %d (%s): got '%s', want '%s'", _i, vcases[_i].in, out,
+	    vcases[_i].want);
+	ck_assert_int_eq(conn_test_closed(c), vcases[_i].closed);
+	free(out);
+	conn_test_free(c);
+}
+END_TEST
+
+/* Over a socket: a delay holds the reply and the next pipelined command. */
+START_TEST(test_socket_delay_drip_hang)
+{
+	struct listener	*l;
+	const char	*err = NULL;
+	int		 fd;
+	char		*got;
+	struct timespec	 t0, t1;
+	long		 ms;
+
+	l = listen_new(env, "127.0.0.1", 0, &echo_port, &err);
+	ck_assert_ptr_nonnull(l);
+	fd = sock_connect(listen_port(l));
+	got = sock_read(fd, 9);
+	ck_assert_str_eq(got, "hello 1\r\n");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	sock_send(fd, "SLOW\r\nNOOP\r\n");
+	got = sock_read(fd, 10 + 10);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_str_eq(got, "got SLOW\r\ngot NOOP\r\n");
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	/* Not a timing test: only that the hold happened at all. */
+	ck_assert_int_ge(ms, 40);
+	sock_send(fd, "DRIP\r\nSPLIT\r\n");
+	got = sock_read(fd, 10 + 11);
+	ck_assert_str_eq(got, "got DRIP\r\ngot SPLIT\r\n");
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&seen.io), "s:got SPLIT|"));
+	sock_send(fd, "HANG\r\nNOOP\r\n");
+	got = sock_read(fd, 1);
+	ck_assert_str_eq(got, "");
+	ck_assert_int_eq(echo_last.closed, 0);
+	close(fd);
+	/* Hanging still notices the peer leaving. */
+	for (ms = 0; ms < 2000 && conn_env_sessions(env) > 0; ms++)
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	ck_assert_uint_eq(conn_env_sessions(env), 0);
+	ck_assert_str_eq(echo_last.reason, "eof");
+	listen_free(l);
+}
+END_TEST
+
 START_TEST(test_listen_bad_address)
 {
 	const char	*err = NULL;
@@ -664,6 +787,7 @@ conn_suite(void)
 	tcase_add_test(tc, test_mode_data_and_bytes);
 	tcase_add_test(tc, test_mode_pause_resume_buffered);
 	tcase_add_test(tc, test_mode_too_long);
+	tcase_add_loop_test(tc, test_mode_verdicts, 0, nitems(vcases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("socket");
@@ -674,6 +798,7 @@ conn_suite(void)
 	tcase_add_test(tc, test_socket_session_cap);
 	tcase_add_test(tc, test_socket_idle_timeout);
 	tcase_add_test(tc, test_socket_shutdown);
+	tcase_add_test(tc, test_socket_delay_drip_hang);
 	tcase_add_test(tc, test_socket_starttls);
 	tcase_add_test(tc, test_socket_tls_garbage);
 	tcase_add_test(tc, test_listen_bad_address);
