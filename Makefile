@@ -29,6 +29,10 @@ LIB_SRCS := $(sort $(wildcard fakes/base/*.c fakes/*.c harness/*.c \
 	    harness/conformance/*.c reports/*.c))
 LIB_SRCS := $(filter-out harness/main.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+# The web inbox (harness/web/*) goes into the library as generated C.
+WEB_FILES := $(sort $(wildcard harness/web/*.html harness/web/*.css \
+	     harness/web/*.js))
+LIB_OBJS += $(B)/gen/web_assets_data.o
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/%.o)
 SUITES	:= $(patsubst tests/unit/check_%.c,%,$(filter-out \
@@ -45,6 +49,16 @@ $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "CC $<"
 	@$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
+
+$(B)/gen/web_assets_data.c: harness/web/embed.sh $(WEB_FILES)
+	@mkdir -p $(dir $@)
+	@echo "GEN $@"
+	@sh harness/web/embed.sh $(WEB_FILES) > $@.tmp
+	@mv $@.tmp $@
+
+$(B)/gen/%.o: $(B)/gen/%.c
+	@echo "CC $<"
+	@$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(B)/libmailrig.a: $(LIB_OBJS)
 	@rm -f $@

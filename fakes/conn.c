@@ -58,6 +58,7 @@ struct conn {
 	void			(*timer_cb)(struct conn *);
 	/* rules (STYLE 3.10): a verdict holds this step's output */
 	const struct conn_verdict *verdict;	/* borrowed; pending */
+	enum conn_stage		 vstage;	/* the stage it answered */
 	const struct conn_verdict *delayed;	/* borrowed; in delay */
 	struct evbuffer		*held;		/* owned; lazily made */
 	struct event		*vtimer;	/* owned; lazily made */
@@ -128,6 +129,7 @@ static void	conn_verdict_release(struct conn *, const struct conn_verdict *);
 static void	conn_verdict_mangle(struct conn *, enum conn_malformed);
 static void	conn_verdict_cb(evutil_socket_t, short, void *);
 static void	conn_set_rate(struct conn *, unsigned);
+static void	conn_set_bucket(struct conn *, size_t, unsigned);
 static void	conn_hang_cb(evutil_socket_t, short, void *);
 
 /* --- environment --- */
@@ -480,7 +482,13 @@ void
 conn_close_after_flush(struct conn *c, const char *reason)
 {
 	conn_set_reason(c, reason);
-	if (c->test || evbuffer_get_length(c->out) == 0) {
+	/*
+	 * Output a verdict still holds (a replaced "421" or a delayed
+	 * "221") is queued too: it leaves first, conn_verdict_release
+	 * closes once it is out.
+	 */
+	if (c->test || (evbuffer_get_length(c->out) == 0 &&
+	    c->verdict == NULL && c->delayed == NULL)) {
 		conn_close(c, reason);
 		return;
 	}
@@ -980,6 +988,14 @@ conn_ask(struct conn *c, enum conn_stage stage, const char *verb,
 
 	if ((unsigned)stage >= CONN_ST__COUNT)
 		fatalx("%s: bad stage %d", __func__, (int)stage);
+	/*
+	 * The greeting is the reply of the connect step: the protocol's
+	 * greeting question gets the connect verdict, so that its reply
+	 * replaces the greeting ("421 busy" instead of "220").
+	 */
+	if (c->verdict != NULL && c->vstage == CONN_ST_CONNECT &&
+	    stage == CONN_ST_GREETING && !c->closing)
+		return c->verdict;
 	/* One verdict per step: the first question of a step wins. */
 	if (h == NULL || h->on_ask == NULL || c->verdict != NULL ||
 	    c->closing)
@@ -999,8 +1015,18 @@ conn_ask(struct conn *c, enum conn_stage stage, const char *verb,
 		return v;
 	}
 	c->verdict = v;
+	c->vstage = stage;
 	c->holding = true;
 	return v;
+}
+
+void
+conn_event(struct conn *c, const char *name, const char *detail)
+{
+	const struct conn_hooks	*h = c->env->hooks;
+
+	if (h != NULL && h->on_event != NULL)
+		h->on_event(h->arg, c, name, detail);
 }
 
 void
@@ -1031,6 +1057,9 @@ conn_verdict_apply(struct conn *c)
 		if (c->held != NULL)
 			evbuffer_drain(c->held, evbuffer_get_length(c->held));
 		c->hanging = true;
+		/* Hanging wins over a close the step asked for: the
+		   client must see silence, not an EOF. */
+		c->flush_close = false;
 		conn_update_read(c);
 		ms = (c->port->idle_sec != 0 ? c->port->idle_sec :
 		    c->port->proto->idle_sec) * 1000;
@@ -1106,6 +1135,8 @@ conn_verdict_release(struct conn *c, const struct conn_verdict *v)
 	if (c->held == NULL || (n = evbuffer_get_length(c->held)) == 0) {
 		if (v->disconnect != CONN_DISC_NONE)
 			conn_close_after_flush(c, "fault: disconnect");
+		else if (c->flush_close && evbuffer_get_length(c->out) == 0)
+			conn_close(c, NULL);
 		return;
 	}
 	if (v->disconnect == CONN_DISC_MID)
@@ -1123,8 +1154,11 @@ conn_verdict_release(struct conn *c, const struct conn_verdict *v)
 	}
 	if (v->drip_bps != 0 || v->malformed == CONN_MAL_SPLIT) {
 		c->dripping = true;
-		conn_set_rate(c, v->malformed == CONN_MAL_SPLIT ? 1000 :
-		    v->drip_bps);
+		/* split: one byte per millisecond, one write each. */
+		if (v->malformed == CONN_MAL_SPLIT)
+			conn_set_bucket(c, 1, 1000);
+		else
+			conn_set_rate(c, v->drip_bps);
 	} else
 		conn_set_rate(c, c->throttle_bps);
 	if (evbuffer_remove_buffer(c->held, c->out, n) != (int)n)
@@ -1197,38 +1231,42 @@ conn_verdict_mangle(struct conn *c, enum conn_malformed how)
 	evbuffer_free(out);
 }
 
-/* Write-rate limit in bytes per second; 0 lifts it. */
+/*
+ * Write-rate limit in bytes per second; 0 lifts it.  The bucket refills
+ * every ~50 ms: the event loop's timers fire a millisecond or two late,
+ * and with one byte per 2 ms tick that lateness halved a 500 B/s drip.
+ */
 static void
 conn_set_rate(struct conn *c, unsigned bps)
 {
+	size_t	per;
+
+	if (bps == 0) {
+		conn_set_bucket(c, 0, 0);
+		return;
+	}
+	per = bps / 20 + (bps % 20 != 0);
+	conn_set_bucket(c, per, (unsigned)MIN(1000000ULL * per / bps,
+	    999999));
+}
+
+/* per bytes every tick_us; per 0 lifts the limit. */
+static void
+conn_set_bucket(struct conn *c, size_t per, unsigned tick_us)
+{
 	struct timeval	tick;
-	size_t		per;
 
 	if (c->bev == NULL)
 		return;
-	if (bps == 0) {
-		if (c->rate != NULL) {
-			bufferevent_set_rate_limit(c->bev, NULL);
-			ev_token_bucket_cfg_free(c->rate);
-			c->rate = NULL;
-		}
-		return;
-	}
-	/* Fine ticks so that a slow drip still leaves byte by byte. */
-	if (bps >= 1000) {
-		tick.tv_sec = 0;
-		tick.tv_usec = 10000;
-		per = bps / 100;
-	} else {
-		tick.tv_sec = 0;
-		tick.tv_usec = (1000000 / bps) > 999999 ? 999999 :
-		    1000000 / bps;
-		per = 1;
-	}
 	if (c->rate != NULL) {
 		bufferevent_set_rate_limit(c->bev, NULL);
 		ev_token_bucket_cfg_free(c->rate);
+		c->rate = NULL;
 	}
+	if (per == 0)
+		return;
+	tick.tv_sec = 0;
+	tick.tv_usec = tick_us;
 	c->rate = ev_token_bucket_cfg_new(EV_RATE_LIMIT_MAX, EV_RATE_LIMIT_MAX,
 	    per, per, &tick);
 	if (c->rate == NULL || bufferevent_set_rate_limit(c->bev, c->rate) != 0)

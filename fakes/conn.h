@@ -233,6 +233,9 @@ int	conn_starttls(struct conn *) ATTR_WUR;
  */
 const struct conn_verdict *conn_ask(struct conn *, enum conn_stage,
 	    const char *verb, const char *args);
+/* Record a named event in the transcript (hooks' on_event). */
+void	conn_event(struct conn *, const char *name, const char *detail);
+
 /* The authenticated user, for rules that match on it (copied). */
 void	conn_set_user(struct conn *, const char *);
 const char *conn_user(const struct conn *);	/* NULL before AUTH */

@@ -406,6 +406,8 @@ sasl_rfc2195_cram_md5(struct sasl *s, const struct sasl_resp *r)
 		password = s->creds->lookup(s->creds->arg, s->user);
 	if (password == NULL)
 		return sasl_finish(s, SASL_FAIL, "unknown user");
+	if (password == sasl_any_password)
+		return sasl_finish(s, SASL_OK, NULL);
 	if (!sasl_cram_md5_digest(password, s->cram, want))
 		fatalx("%s: HMAC-MD5 unavailable", __func__);
 	if (CRYPTO_memcmp(got, want, 32) != 0)
@@ -558,6 +560,8 @@ sasl_creds_check(struct sasl *s, const char *user, const char *pass,
 		s->error = "unknown user";
 		return false;
 	}
+	if (want == sasl_any_password)
+		return true;
 	if (!sasl_secret_eq(want, pass, len)) {
 		s->error = "wrong password";
 		return false;
@@ -664,4 +668,23 @@ sasl_b64_encode(const void *p, size_t len)
 		fatalx("%s: EVP_EncodeBlock length", __func__);
 	out[olen] = '\0';
 	return (char *)out;
+}
+
+const char sasl_any_password[] = "";
+
+bool
+sasl_creds_verify(const struct sasl_creds *creds, const char *user,
+    const char *pass)
+{
+	const char	*want = NULL;
+
+	if (creds->accept_any)
+		return true;
+	if (creds->lookup != NULL)
+		want = creds->lookup(creds->arg, user);
+	if (want == NULL)
+		return false;
+	if (want == sasl_any_password)
+		return true;
+	return sasl_secret_eq(want, pass, strlen(pass));
 }

@@ -35,6 +35,19 @@ struct sasl_creds {
 	void	 *arg;
 };
 
+/*
+ * What lookup() returns for a user that exists but takes any password
+ * (a scenario user without one).  Compared by address.
+ */
+extern const char sasl_any_password[];
+
+/*
+ * The one password check for every protocol (SASL here, POP3 PASS, IMAP
+ * LOGIN): true if creds let user in with pass.
+ */
+bool	sasl_creds_verify(const struct sasl_creds *, const char *user,
+	    const char *pass);
+
 enum sasl_status {
 	SASL_CONTINUE,	/* send *challenge_r, then call sasl_step again */
 	SASL_OK,	/* authenticated as sasl_user() */

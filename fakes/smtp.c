@@ -296,8 +296,9 @@ smtp_on_open(struct conn *c)
 	log_debug("%016" PRIx64 " smtp open port=%s", conn_id(c),
 	    conn_port(c)->name);
 	/* RFC 2034 4: the greeting carries no enhanced code. */
-	smtp_reply(s, 220, NULL, "%s %s", conf->hostname,
-	    conf->greeting != NULL ? conf->greeting : "ESMTP mailrig");
+	if (!smtp_rules(s, CONN_ST_GREETING, NULL, NULL))
+		smtp_reply(s, 220, NULL, "%s %s", conf->hostname,
+		    conf->greeting != NULL ? conf->greeting : "ESMTP mailrig");
 }
 
 static void
@@ -345,6 +346,7 @@ smtp_on_tls(struct conn *c)
 	s->helo[0] = '\0';
 	free(s->auth_user);
 	s->auth_user = NULL;
+	conn_set_user(s->conn, NULL);
 	smtp_enter_state(s, SMTP_S_GREETING);
 }
 
@@ -455,7 +457,29 @@ smtp_dispatch(struct smtp_session *s, const struct frame_item *it)
 	}
 	if (cmd->check != NULL && !cmd->check(s, args))
 		return;
+	if (smtp_rules(s, CONN_ST_COMMAND, cmd->verb, args))
+		return;
 	cmd->proceed(s, args);
+}
+
+/*
+ * A replaced reply is sent as the scenario wrote it (validated at load).
+ * 421 always closes (RFC 5321 3.8), as it would coming from the server.
+ */
+bool
+smtp_rules(struct smtp_session *s, enum conn_stage st, const char *verb,
+    const char *args)
+{
+	const struct conn_verdict	*v;
+	size_t				 i;
+
+	if ((v = conn_ask(s->conn, st, verb, args)) == NULL || v->nlines == 0)
+		return false;
+	for (i = 0; i < v->nlines; i++)
+		conn_reply(s->conn, "%s", v->lines[i]);
+	if (strncmp(v->lines[0], "421", 3) == 0)
+		smtp_end(s, "fault: 421");
+	return true;
 }
 
 /* --- HELO, EHLO, RSET, NOOP, QUIT, VRFY, EXPN, HELP --- */
@@ -758,6 +782,7 @@ smtp_auth_step(struct smtp_session *s, const char *in)
 		s->auth_user = xstrdup(sasl_user(s->sasl) != NULL ?
 		    sasl_user(s->sasl) : "");
 		s->flags |= SMTP_F_AUTHED;
+		conn_set_user(s->conn, s->auth_user);
 		smtp_auth_end(s);
 		smtp_reply(s, 235, "2.7.0", "Authentication successful");
 		break;

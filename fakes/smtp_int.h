@@ -117,6 +117,12 @@ void	smtp_reply(struct smtp_session *, int code, const char *esc,
 /* The same, counted as a protocol error; may close the session. */
 void	smtp_error(struct smtp_session *, int code, const char *esc,
 	    const char *, ...) ATTR_PRINTF(4, 5);
+/*
+ * Ask the scenario's rules about this step (conn_ask).  true if a rule
+ * replaced the reply: it has been sent and the step must not go on.
+ */
+bool	smtp_rules(struct smtp_session *, enum conn_stage, const char *verb,
+	    const char *args);
 uint64_t smtp_size_max(const struct smtp_session *);
 bool	smtp_ext(const struct smtp_session *, unsigned);
 

@@ -562,6 +562,13 @@ smtp_tx_deliver(struct smtp_session *s)
 	size_t			 len;
 	bool			 tls = conn_tls_active(s->conn);
 
+	/* A rule may refuse the message after the data (e.g. 552, 451). */
+	if (smtp_rules(s, CONN_ST_DATA, NULL, NULL)) {
+		smtp_tx_free(s);
+		if (s->state != SMTP_S_QUIT)
+			smtp_enter_state(s, SMTP_S_READY);
+		return;
+	}
 	s->tx->msg = NULL;
 	data = buf_steal(&s->tx->data, &len);
 	if (data == NULL)

@@ -7,9 +7,10 @@
  * the exact bytes after dot-unstuffing (RFC 5321 4.5.2) plus the envelope.
  * Writing to disk is store_maildir.c's job; this file decides when.
  *
- * Not here: users, mailboxes, flags and UIDs for POP3/IMAP.  They will be
- * per-recipient indexes that hold references into this array, never
- * fields of the blob.
+ * Not here: users, mailboxes, flags and UIDs for POP3/IMAP
+ * (store_box.c).  Mailbox entries hold their own references into this
+ * array, never fields of the blob; removing a message here expunges it
+ * there.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -21,20 +22,10 @@
 #include "fakes/store.h"
 #include "fakes/store_int.h"
 
-struct store {
-	char			*root;		/* owned; NULL: memory only */
-	struct store_msg	**msgs;		/* owned array; one reference
-						   held on each, ascending id */
-	size_t			 nmsgs;
-	size_t			 cap;
-	uint64_t		 next_id;	/* survives store_clear() */
-
-	void			(*observer)(void *, const struct store_msg *);
-	void			*observer_arg;	/* borrowed */
-};
-
 static void	store_msg_free(struct store_msg *);
 static void	store_append(struct store *, struct store_msg *);
+static long	store_index(const struct store *, uint64_t);
+static void	store_forget(struct store *);
 
 /* --- messages --- */
 
@@ -68,6 +59,7 @@ store_msg_free(struct store_msg *m)
 	free(m->tls);
 	free(m->via);
 	free(m->port_name);
+	free(m->path);
 	free(m);
 }
 
@@ -146,6 +138,10 @@ store_new(const char *maildir, const char **error_r)
 	st = xcalloc(1, sizeof(*st));
 	st->root = maildir != NULL ? xstrdup(maildir) : NULL;
 	st->next_id = 1;
+	if (st->root != NULL && store_folder_load(st, error_r) == -1) {
+		store_free(st);
+		return NULL;
+	}
 	return st;
 }
 
@@ -154,7 +150,8 @@ store_free(struct store *st)
 {
 	if (st == NULL)
 		return;
-	store_clear(st);
+	store_users_free(st);
+	store_forget(st);
 	free(st->root);
 	free(st);
 }
@@ -185,6 +182,7 @@ store_deliver(struct store *st, struct store_msg *m, const char **error_r)
 	m->received_ms = clock_wall_ms();
 	store_msg_ref(m);
 	store_append(st, m);
+	store_users_deliver(st, m);
 	if (st->observer != NULL)
 		st->observer(st->observer_arg, m);
 	return 0;
@@ -205,25 +203,55 @@ store_get(const struct store *st, size_t index)
 	return st->msgs[index];
 }
 
-const struct store_msg *
-store_find(const struct store *st, uint64_t id)
+/* The index of id in msgs, or -1; ids ascend, so a binary search. */
+static long
+store_index(const struct store *st, uint64_t id)
 {
 	size_t	lo = 0, hi = st->nmsgs, mid;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (st->msgs[mid]->id == id)
-			return st->msgs[mid];
+			return (long)mid;
 		if (st->msgs[mid]->id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	return -1;
 }
 
-void
-store_clear(struct store *st)
+const struct store_msg *
+store_find(const struct store *st, uint64_t id)
+{
+	long	i;
+
+	i = store_index(st, id);
+	return i == -1 ? NULL : st->msgs[i];
+}
+
+int
+store_remove(struct store *st, uint64_t id)
+{
+	struct store_msg	*m;
+	long			 i;
+
+	i = store_index(st, id);
+	if (i == -1)
+		return -1;
+	m = st->msgs[i];
+	/* A memmove keeps the array sorted, so store_find stays O(log n). */
+	memmove(&st->msgs[i], &st->msgs[i + 1],
+	    (st->nmsgs - (size_t)i - 1) * sizeof(*st->msgs));
+	st->nmsgs--;
+	store_users_remove(st, m);
+	store_msg_unref(&m);
+	return 0;
+}
+
+/* Drop the store's references; mailboxes are not touched. */
+static void
+store_forget(struct store *st)
 {
 	size_t	i;
 
@@ -232,6 +260,13 @@ store_clear(struct store *st)
 	free(st->msgs);
 	st->msgs = NULL;
 	st->nmsgs = st->cap = 0;
+}
+
+void
+store_clear(struct store *st)
+{
+	store_users_clear(st);
+	store_forget(st);
 }
 
 void

@@ -7,7 +7,9 @@
  * is also written once per recipient to ROOT/<recipient>/ (tmp/, fsync,
  * rename into new/) before store_deliver() returns, so a 250 is never sent
  * for a message that is not on disk.  Users, mailboxes, flags and UIDs
- * (POP3/IMAP) live beside the blobs, not inside them (see below).
+ * (POP3/IMAP) live beside the blobs, not inside them (see below); with a
+ * root they are kept there too, as Maildir++ with a uidlist per mailbox,
+ * so UIDLs, UIDs and UIDVALIDITY survive a restart.
  */
 #ifndef MAILRIG_STORE_H
 #define MAILRIG_STORE_H
@@ -53,6 +55,11 @@ struct store_msg {
 					   NULL if unset */
 	char		*port_name;	/* owned; "smtp", "submission", ... or
 					   NULL if unset */
+
+	char		*path;		/* owned; private to the store: a
+					   Maildir file that may still hold
+					   the bytes, for hard links; NULL
+					   if none */
 };
 
 /* --- messages --- */
@@ -85,7 +92,12 @@ void	store_msg_take_data(struct store_msg *, char *data, size_t len);
 
 /*
  * maildir: NULL for memory only, else a directory that is created if
- * missing.  NULL and *error_r (static text) on failure.
+ * missing and scanned: each directory in it is a user (login = its name)
+ * whose INBOX and Maildir++ folders are loaded with their UIDs, flags and
+ * subscriptions; the messages of INBOXes become the store's messages, in
+ * file time order, with the directory names as recipients and otherwise
+ * empty envelopes.  Files over STORE_FILE_MAX are skipped.  NULL and
+ * *error_r (static text) on failure.
  */
 struct store *store_new(const char *maildir, const char **error_r) ATTR_WUR;
 void	store_free(struct store *);
@@ -109,7 +121,13 @@ size_t	store_count(const struct store *);
 const struct store_msg *store_get(const struct store *, size_t index);
 /* NULL if no message has that id; O(log n). */
 const struct store_msg *store_find(const struct store *, uint64_t id);
-/* Forget every message (Maildir files stay); ids keep increasing. */
+/*
+ * Forget every message and empty every mailbox, notifying watchers with
+ * STORE_EV_EXPUNGE (the HTTP API's "delete all"); ids keep increasing.
+ * With a Maildir root the files of mailbox entries are removed as an
+ * expunge removes them; delivery files of recipients that are not (yet)
+ * users stay.
+ */
 void	store_clear(struct store *);
 
 /*
@@ -195,7 +213,9 @@ enum store_ev {
 
 /*
  * Embedded in the session that watches; the mailbox links it.  cb runs
- * synchronously inside the change; it must not change the mailbox.
+ * synchronously inside the change; it must not change the mailbox or
+ * touch another watch, but it may unwatch its own watch.  A watch is on
+ * at most one mailbox at a time; zero it before the first watch.
  */
 struct store_watch {
 	void	(*cb)(struct store_watch *, enum store_ev, uint32_t uid);
@@ -208,8 +228,9 @@ struct store_watch {
 
 /*
  * The user with that login; with create, a missing one is made (see
- * above).  NULL if missing and !create, or if the login is empty or
- * longer than SASL_USER_MAX.  Borrowed, valid until store_free().
+ * above).  NULL if missing and !create, if the login is empty or longer
+ * than SASL_USER_MAX, or if a Maildir root is set and the user's
+ * directories cannot be made.  Borrowed, valid until store_free().
  */
 struct store_user *store_user_get(struct store *, const char *login,
 	    bool create);
@@ -233,10 +254,14 @@ struct store_box *store_box_get(struct store_user *, const char *name);
  * Names that are empty, start or end with '/', contain "//", a NUL or a
  * CTL, or pass STORE_BOX_NAME_MAX are refused.  Delete refuses INBOX;
  * deleting or renaming detaches its watchers (STORE_EV_GONE).  Renaming
- * INBOX moves its messages to the new mailbox and leaves INBOX empty
- * (RFC 3501 6.3.5); renaming a mailbox renames its inferiors too.
+ * INBOX moves its messages to a new mailbox (new UIDs there) and leaves
+ * INBOX empty, its watchers attached and told STORE_EV_EXPUNGE (RFC 3501
+ * 6.3.5); renaming any other mailbox renames its inferiors too and keeps
+ * UIDs and UIDVALIDITY.  Deleting leaves inferiors alone.  Parents are
+ * never made implicitly.  A new mailbox is not subscribed.
  * 0, or -1 with *error_r (static text: "mailbox exists", "no such
- * mailbox", "bad mailbox name", "cannot delete INBOX").
+ * mailbox", "bad mailbox name", "cannot delete INBOX", or a Maildir
+ * error).
  */
 int	store_box_create(struct store_user *, const char *name,
 	    const char **error_r) ATTR_WUR;
@@ -278,7 +303,11 @@ uint32_t store_box_append(struct store_box *, struct store_msg *,
 /* Replace flags and keywords of uid; notifies others.  -1 if no uid. */
 int	store_box_set_flags(struct store_box *, uint32_t uid, unsigned flags,
 	    uint64_t keywords, const struct store_watch *from);
-/* Remove uid; notifies others.  -1 if no uid. */
+/*
+ * Remove uid; notifies others.  -1 if no uid.  Each append, flag change
+ * and expunge raises HIGHESTMODSEQ by one (RFC 7162 3.1.1); set_flags
+ * with the flags and keywords uid already has changes nothing.
+ */
 int	store_box_expunge(struct store_box *, uint32_t uid,
 	    const struct store_watch *from);
 

@@ -8,8 +8,9 @@
  * answered with 250 survives a crash (RFC 5321 6.1).  The bytes are
  * written once and hard-linked into the other recipients' tmp/.
  *
- * It adds nothing to the message (no Return-Path, no Delivered-To) and
- * never looks at cur/: flags and UIDs for POP3/IMAP are not kept here.
+ * It adds nothing to the message (no Return-Path, no Delivered-To).
+ * Mailboxes, flags and UIDs on disk are store_folder.c's, which uses the
+ * helpers below that store_int.h exports.
  */
 #include <sys/stat.h>
 
@@ -51,16 +52,10 @@ struct store_maildir_box {
 /* names */
 static char	store_maildir_namechar(unsigned char, bool);
 static uint64_t	store_maildir_hash(const char *);
-static void	store_maildir_dirname(const char *, char *, size_t);
-static void	store_maildir_unique(char *, size_t);
 
 /* file system */
-static int	store_maildir_fsync_fd(int);
-static int	store_maildir_fsync_dir(const char *);
 static int	store_maildir_sync_parent(const char *);
-static int	store_maildir_mkdir(const char *);
 static int	store_maildir_write_all(int, const char *, size_t);
-static int	store_maildir_write_file(const char *, const char *, size_t);
 
 /* delivery */
 static int	store_maildir_box_cmp(const void *, const void *);
@@ -133,7 +128,7 @@ store_maildir_hash(const char *s)
  * path component is cut and ends in "=<hash of the whole address>", so
  * two long addresses with a common prefix still get separate Maildirs.
  */
-static void
+void
 store_maildir_dirname(const char *addr, char *out, size_t size)
 {
 	char	suffix[18];
@@ -152,7 +147,7 @@ store_maildir_dirname(const char *addr, char *out, size_t size)
  * '/' and ':' in the host name escaped as \057 and \072 because '/'
  * separates paths and ':' starts the info part of names in cur/.
  */
-static void
+void
 store_maildir_unique(char *out, size_t size)
 {
 	struct timespec	 ts;
@@ -188,7 +183,7 @@ store_maildir_unique(char *out, size_t size)
 
 /* --- file system --- */
 
-static int
+int
 store_maildir_fsync_fd(int fd)
 {
 	int	r;
@@ -199,7 +194,7 @@ store_maildir_fsync_fd(int fd)
 	return r;
 }
 
-static int
+int
 store_maildir_fsync_dir(const char *path)
 {
 	int	fd, r, saved;
@@ -239,7 +234,7 @@ store_maildir_sync_parent(const char *path)
  * 0 if path is there (or something else by that name is: the next step
  * below it then fails with ENOTDIR), -1 with errno otherwise.
  */
-static int
+int
 store_maildir_mkdir(const char *path)
 {
 	if (mkdir(path, 0700) == 0)
@@ -269,7 +264,7 @@ store_maildir_write_all(int fd, const char *data, size_t len)
 }
 
 /* Create path (it must not exist), write, fsync; on failure no file. */
-static int
+int
 store_maildir_write_file(const char *path, const char *data, size_t len)
 {
 	int	fd, saved;
@@ -359,7 +354,8 @@ store_maildir_boxes(const struct store_msg *m, size_t *n_r)
 	for (i = 0; i < m->nrcpts; i++)
 		store_maildir_dirname(m->rcpts[i].addr, boxes[i].name,
 		    sizeof(boxes[i].name));
-	qsort(boxes, m->nrcpts, sizeof(*boxes), store_maildir_box_cmp);
+	if (m->nrcpts > 1)
+		qsort(boxes, m->nrcpts, sizeof(*boxes), store_maildir_box_cmp);
 	n = 0;
 	for (i = 0; i < m->nrcpts; i++) {
 		if (n > 0 && strcmp(boxes[n - 1].name, boxes[i].name) == 0)
@@ -488,7 +484,7 @@ store_maildir_undo(struct store_maildir_box *boxes, size_t n)
 }
 
 int
-store_maildir_deliver(const char *root, const struct store_msg *m,
+store_maildir_deliver(const char *root, struct store_msg *m,
     const char **error_r)
 {
 	struct store_maildir_box	*boxes;
@@ -514,6 +510,8 @@ store_maildir_deliver(const char *root, const struct store_msg *m,
 	for (i = 0; i < n; i++)
 		if (store_maildir_publish(&boxes[i], error_r) == -1)
 			goto fail;
+	/* Where mailboxes link the bytes from (store_folder.c). */
+	store_msg_set_str(&m->path, boxes[0].new);
 	rc = 0;
  fail:
 	if (rc == -1)

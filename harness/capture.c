@@ -39,6 +39,7 @@
 #include "fakes/frame.h"
 #include "fakes/store.h"
 #include "harness/capture.h"
+#include "harness/conformance/conf.h"
 
 /* Room kept past the caps so "capture-limit" and "close" always fit. */
 #define CAPTURE_NAME_MAX	64
@@ -77,10 +78,12 @@ static const struct {
 	{ .bit = FRAME_8BIT, .name = "8bit" },
 	{ .bit = FRAME_STUFFED, .name = "dot-stuffed" },
 	{ .bit = CONN_IO_DROPPED, .name = "dropped" },
+	{ .bit = CAPTURE_F_PIPELINED, .name = "pipelined" },
 };
 
 #define CAPTURE_FLAGS	(FRAME_BARE_LF | FRAME_BARE_CR | FRAME_NUL | \
-	    FRAME_TOO_LONG | FRAME_8BIT | FRAME_STUFFED | CONN_IO_DROPPED)
+	    FRAME_TOO_LONG | FRAME_8BIT | FRAME_STUFFED | CONN_IO_DROPPED | \
+	    CAPTURE_F_PIPELINED)
 
 /* hooks */
 static void	capture_open_cb(void *, struct conn *);
@@ -94,6 +97,7 @@ static void	capture_close_cb(void *, struct conn *, const char *);
 static void	capture_evict(struct capture *);
 static ssize_t	capture_index(const struct capture *, uint64_t);
 static void	capture_write_file(struct capture *, const struct transcript *);
+static void	capture_check(struct transcript *);
 
 /* recording */
 static uint64_t	capture_now(const struct transcript *);
@@ -119,12 +123,12 @@ static char	*capture_b64_decode(const char *, size_t *);
 static bool	capture_word_is(const char *, size_t, const char *);
 static size_t	capture_redact_keep(const char *, size_t);
 static bool	capture_has_initial_response(const char *, size_t);
-static char	*capture_redact(const char *, size_t, size_t *);
 
 /* JSON out */
 static cJSON	*capture_json_build(const struct transcript *, bool);
 static void	 capture_json_header(cJSON *, const struct transcript *);
 static cJSON	*capture_json_msg(const struct capture_msg *);
+static cJSON	*capture_json_finding(const struct conf_finding *);
 static cJSON	*capture_json_entry(const struct transcript *,
 		    const struct tevent *, bool);
 static void	 capture_json_text(cJSON *, const char *, const char *,
@@ -157,6 +161,8 @@ static bool	capture_parse_data(struct capture_pctx *, const cJSON *,
 		    struct transcript *, uint64_t, char);
 static bool	capture_parse_event(struct capture_pctx *, const cJSON *,
 		    struct transcript *, uint64_t);
+static bool	capture_parse_findings(struct capture_pctx *, const cJSON *,
+		    struct transcript *);
 
 /* --- the collection --- */
 
@@ -244,6 +250,7 @@ capture_session_end(struct capture *cap, struct transcript *t,
     const char *reason)
 {
 	capture_transcript_end(t, reason);
+	capture_check(t);
 	if (cap->dir != NULL)
 		capture_write_file(cap, t);
 	capture_evict(cap);
@@ -329,6 +336,25 @@ capture_note_message(struct capture *cap, const struct store_msg *msg)
 		capture_transcript_note_message(cap->tr[i], msg);
 }
 
+/* DESIGN "session end -> conformance checker". */
+static void
+capture_check(struct transcript *t)
+{
+	const struct conf_finding	*f;
+	size_t				 i;
+
+	free(t->findings);
+	t->nfindings = conf_check(t, NULL, &t->findings);
+	for (i = 0; i < t->nfindings; i++) {
+		f = &t->findings[i];
+		log_info("conformance: session=%llu index=%zu level=\"%s\" "
+		    "rule=%s rfc=%s section=%s excerpt=\"%s\"",
+		    (unsigned long long)t->id, f->index,
+		    conf_level_name(f->level), f->rule->id, f->rule->rfc,
+		    f->rule->section, f->excerpt);
+	}
+}
+
 /* Readers (the API, `mailrig check`) never see a half-written file. */
 static void
 capture_write_file(struct capture *cap, const struct transcript *t)
@@ -389,6 +415,10 @@ capture_io_cb(void *arg, struct conn *c, enum conn_dir dir, const char *p,
 
 	if (t == NULL)
 		return;
+	/* Input framed while a reply is still queued: sent without waiting. */
+	if (dir == CONN_DIR_IN && !(flags & CONN_IO_DROPPED) &&
+	    conn_output_pending(c) > 0)
+		flags |= CAPTURE_F_PIPELINED;
 	if (flags & (CONN_IO_DATA | CONN_IO_DROPPED | FRAME_DATA))
 		capture_transcript_data(t, dir, p, len, flags);
 	else
@@ -478,6 +508,7 @@ capture_transcript_free(struct transcript *t)
 	for (i = 0; i < t->nmsgs; i++)
 		capture_msg_free(&t->msgs[i]);
 	free(t->msgs);
+	free(t->findings);
 	free(t->ev);
 	buf_fini(&t->log);
 	free(t->close_reason);
@@ -923,7 +954,7 @@ capture_has_initial_response(const char *p, size_t len)
 }
 
 /* A heap, NUL-terminated copy of a secret line as it is written out. */
-static char *
+char *
 capture_redact(const char *p, size_t len, size_t *len_r)
 {
 	size_t	 keep;
@@ -958,6 +989,12 @@ capture_transcript_json(const struct transcript *t, bool redact)
 	return s;
 }
 
+struct cJSON *
+capture_transcript_cjson(const struct transcript *t, bool redact)
+{
+	return capture_json_build(t, redact);
+}
+
 static cJSON *
 capture_json_build(const struct transcript *t, bool redact)
 {
@@ -975,6 +1012,13 @@ capture_json_build(const struct transcript *t, bool redact)
 	for (i = 0; i < t->nev; i++)
 		cJSON_AddItemToArray(arr,
 		    capture_json_entry(t, &t->ev[i], redact));
+	/* Only once judged: an open session has no findings yet. */
+	if (t->close_reason != NULL || t->nfindings > 0) {
+		arr = cJSON_AddArrayToObject(root, "findings");
+		for (i = 0; i < t->nfindings; i++)
+			cJSON_AddItemToArray(arr,
+			    capture_json_finding(&t->findings[i]));
+	}
 	return root;
 }
 
@@ -1030,6 +1074,26 @@ capture_json_msg(const struct capture_msg *m)
 		cJSON_AddStringToObject(o, "tls", m->tls);
 	if (m->auth_user != NULL)
 		cJSON_AddStringToObject(o, "auth_user", m->auth_user);
+	return o;
+}
+
+static cJSON *
+capture_json_finding(const struct conf_finding *f)
+{
+	cJSON	*o;
+
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "rule", f->rule->id);
+	cJSON_AddStringToObject(o, "rfc", f->rule->rfc);
+	cJSON_AddStringToObject(o, "section", f->rule->section);
+	cJSON_AddStringToObject(o, "level", conf_level_name(f->level));
+	cJSON_AddStringToObject(o, "protocol", f->protocol);
+	cJSON_AddNumberToObject(o, "session", (double)f->session);
+	cJSON_AddNumberToObject(o, "index", (double)f->index);
+	cJSON_AddNumberToObject(o, "count", (double)f->count);
+	cJSON_AddStringToObject(o, "excerpt", f->excerpt);
+	cJSON_AddStringToObject(o, "message", f->rule->message);
+	cJSON_AddStringToObject(o, "hint", f->rule->hint);
 	return o;
 }
 
@@ -1315,6 +1379,9 @@ capture_transcript_parse(const char *text, size_t len, char *err,
 		if (!capture_parse_entry(&pc, v, t))
 			goto fail;
 	}
+	pc.where[0] = '\0';
+	if (!capture_parse_findings(&pc, root, t))
+		goto fail;
 	cJSON_Delete(root);
 	return t;
 fail:
@@ -1603,5 +1670,63 @@ capture_parse_event(struct capture_pctx *pc, const cJSON *o,
 		return capture_perr(pc, "\"event\" must not be empty");
 	if (!capture_add_event(t, t_ms, name, detail, strlen(detail), true))
 		return capture_perr(pc, "the transcript is too large");
+	return true;
+}
+
+/*
+ * Findings as a checker wrote them.  Rules are known by id; an id this
+ * build does not know (a newer or older table) is skipped, since `mailrig
+ * check` judges the transcript afresh anyway.
+ */
+static bool
+capture_parse_findings(struct capture_pctx *pc, const cJSON *root,
+    struct transcript *t)
+{
+	const struct conf_rule	*r;
+	struct conf_finding	*f;
+	const cJSON		*arr, *v;
+	const char		*id, *lv, *ex;
+	uint64_t		 idx, count;
+	int			 n, level;
+
+	arr = cJSON_GetObjectItemCaseSensitive(root, "findings");
+	if (arr == NULL)
+		return true;
+	n = cJSON_GetArraySize(arr);
+	if (!cJSON_IsArray(arr) || n < 0 || n > CAPTURE_EVENTS_MAX)
+		return capture_perr(pc, "\"findings\" must be an array");
+	t->findings = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*t->findings));
+	cJSON_ArrayForEach(v, arr) {
+		(void)snprintf(pc->where, sizeof(pc->where), "findings[%zu]",
+		    t->nfindings);
+		ex = "";
+		count = 1;
+		if (!cJSON_IsObject(v))
+			return capture_perr(pc, "must be an object");
+		if (capture_pj_str(pc, v, "rule", 128, true, &id) < 0 ||
+		    capture_pj_str(pc, v, "level", 16, true, &lv) < 0 ||
+		    capture_pj_u64(pc, v, "index", CAPTURE_JSON_INT_MAX, true,
+		    &idx) < 0 ||
+		    capture_pj_u64(pc, v, "count", CAPTURE_JSON_INT_MAX, false,
+		    &count) < 0 ||
+		    capture_pj_str(pc, v, "excerpt", CONF_EXCERPT_MAX - 1,
+		    false, &ex) < 0)
+			return false;
+		if ((level = conf_level_parse(lv)) < 0)
+			return capture_perr(pc, "unknown level \"%.16s\"", lv);
+		if (idx >= t->nev)
+			return capture_perr(pc, "\"index\" %llu is past the "
+			    "transcript", (unsigned long long)idx);
+		if ((r = conf_rule_find(id)) == NULL)
+			continue;
+		f = &t->findings[t->nfindings++];
+		f->rule = r;
+		f->level = (enum conf_level)level;
+		f->protocol = conf_rule_protocol(r);
+		f->session = t->id;
+		f->index = (size_t)idx;
+		f->count = (size_t)count;
+		capture_label(f->excerpt, sizeof(f->excerpt), ex, strlen(ex));
+	}
 	return true;
 }

@@ -21,6 +21,13 @@
 #include "fakes/conn.h"
 
 struct store_msg;
+struct conf_finding;
+
+/*
+ * Set on a client line or data run read while a reply to an earlier
+ * command was still unsent: the client did not wait for it (RFC 2920).
+ */
+#define CAPTURE_F_PIPELINED	0x1000000
 
 enum tevent_kind {
 	TEV_LINE,	/* a command or reply line */
@@ -87,6 +94,9 @@ struct transcript {
 	bool		 parsed;	/* read back from JSON: times fixed */
 	struct capture_msg *msgs;	/* owned array */
 	size_t		 nmsgs;
+	/* The conformance findings, set when the session ends (conf.h). */
+	struct conf_finding *findings;	/* owned array */
+	size_t		 nfindings;
 };
 
 struct capture;
@@ -116,7 +126,10 @@ void		 capture_set_sessions_max(struct capture *, size_t max);
 struct transcript *capture_session_start(struct capture *, uint64_t id,
 		    const char *protocol, const char *port_name, int port,
 		    const char *peer);
-/* End it, write the directory file if any, then evict if over the cap. */
+/*
+ * End it, run the conformance checker on it (findings logged at -v),
+ * write the directory file if any, then evict if over the cap.
+ */
 void		 capture_session_end(struct capture *, struct transcript *,
 		    const char *reason);
 
@@ -169,11 +182,24 @@ const char	*capture_tevent_name(const struct transcript *,
 		    const struct tevent *);
 
 /*
+ * A secret line as it may be shown: "AUTH PLAIN ********" (heap,
+ * NUL-terminated, length in *len_r).  Every writer of client lines that
+ * carry CONN_IO_SECRET uses it: transcripts, findings, reports.
+ */
+char		*capture_redact(const char *p, size_t len, size_t *len_r);
+
+/*
  * JSON text of one transcript (heap, compact; caller frees).  redact hides
  * the arguments of secret lines as "********"; the transcript itself keeps
  * the real bytes.
  */
 char		*capture_transcript_json(const struct transcript *,
+		    bool redact);
+/*
+ * The same as a cJSON object (the caller owns it and deletes it or adds
+ * it to a tree), for writers that embed transcripts (reports/).
+ */
+struct cJSON	*capture_transcript_cjson(const struct transcript *,
 		    bool redact);
 /*
  * Parse that JSON back (text need not be NUL-terminated).  NULL with a

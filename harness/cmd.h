@@ -7,6 +7,8 @@
 #ifndef MAILRIG_CMD_H
 #define MAILRIG_CMD_H
 
+#define MAILRIG_VERSION	"0.1.0"
+
 #define CMD_EXIT_OK	0	/* success, all expectations met */
 #define CMD_EXIT_FAIL	1	/* expectations or conformance failed */
 #define CMD_EXIT_USAGE	2	/* usage, scenario or start-up error */
@@ -14,5 +16,11 @@
 				   not start */
 
 int	cmd_serve(int argc, char **argv);
+/* cmd_run.c: start the fakes, run a client, judge it, write reports. */
+int	cmd_run(int argc, char **argv);
+int	cmd_validate(int argc, char **argv);
+/* cmd_conf.c: offline conformance check and the rule list. */
+int	cmd_check(int argc, char **argv);
+int	cmd_rules(int argc, char **argv);
 
 #endif

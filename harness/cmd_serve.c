@@ -7,6 +7,7 @@
 #include "fakes/base/log.h"
 #include "harness/cmd.h"
 #include "harness/opts.h"
+#include "harness/scenario.h"
 #include "harness/server.h"
 
 int
@@ -14,6 +15,7 @@ cmd_serve(int argc, char **argv)
 {
 	struct opts	 o;
 	struct server	*s;
+	struct scenario	*scen = NULL;
 	char		 err[4096];
 
 	if (opts_parse_serve(&o, argc, argv, err, sizeof(err)) == -1) {
@@ -24,14 +26,26 @@ cmd_serve(int argc, char **argv)
 	}
 	log_init(o.verbose >= 2 ? LOG_L_DEBUG : o.verbose == 1 ?
 	    LOG_L_INFO : LOG_L_WARN);
+	/* The same scenario as `run`, long-lived (issue 5). */
+	if (o.scenario_path != NULL) {
+		if ((scen = scenario_load(o.scenario_path, err,
+		    sizeof(err))) == NULL) {
+			fprintf(stderr, "mailrig serve: %s\n", err);
+			opts_fini(&o);
+			return CMD_EXIT_USAGE;
+		}
+		o.scenario = scen;
+	}
 	if ((s = server_new(&o, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "mailrig serve: %s\n", err);
+		scenario_free(scen);
 		opts_fini(&o);
 		return CMD_EXIT_USAGE;
 	}
 	server_print_ports(s, stdout);
 	server_run(s);
 	server_free(s);
+	scenario_free(scen);
 	opts_fini(&o);
 	return CMD_EXIT_OK;
 }

@@ -9,7 +9,6 @@
 #include "fakes/base/defs.h"
 #include "harness/cmd.h"
 
-#define MAILRIG_VERSION	"0.1.0"
 
 static int	main_version(int, char **);
 static int	main_help(int, char **);
@@ -22,6 +21,18 @@ static const struct main_cmd {
 	{ "serve", cmd_serve,
 	    "serve [options]          fake mail servers that keep every "
 	    "message" },
+	{ "check", cmd_check,
+	    "check [--json] [--fail-on LEVEL] TRANSCRIPT.json...\n"
+	    "                               judge captured sessions against "
+	    "the RFCs" },
+	{ "rules", cmd_rules,
+	    "rules [--json]           the conformance rules" },
+	{ "validate", cmd_validate,
+	    "validate FILE.yaml...    check scenarios; nothing is started" },
+	{ "run", cmd_run,
+	    "run [-s FILE] [--report F] [--junit F] [--timeout D] -- CMD...\n"
+	    "                               run a client against a "
+	    "scenario and judge it" },
 	{ "version", main_version,
 	    "version                  print the version" },
 	{ "help", main_help,

@@ -26,6 +26,8 @@ static const char *const opts_port_names[] = {
 _Static_assert(nitems(opts_port_names) == OPTS_P__COUNT,
     "opts_port_names out of sync with enum opts_port");
 
+#define OPTS_HTTP_PORT	8025
+
 static const int opts_port_defaults[] = {
 	[OPTS_P_SMTP] = 1025,
 	[OPTS_P_SUBMISSION] = 1587,
@@ -44,7 +46,7 @@ enum {
 	OPT_SMTP, OPT_SUBMISSION, OPT_SMTPS, OPT_POP3, OPT_POP3S, OPT_IMAP,
 	OPT_IMAPS, OPT_FREE,
 	OPT_CERT, OPT_KEY, OPT_CA, OPT_MAILDIR, OPT_CAPTURE, OPT_USER,
-	OPT_HOST, OPT_MAXSESS, OPT_IDLE, OPT_SIZE
+	OPT_HOST, OPT_MAXSESS, OPT_IDLE, OPT_SIZE, OPT_HTTP, OPT_TOKEN
 };
 
 static const struct option opts_long[] = {
@@ -67,6 +69,9 @@ static const struct option opts_long[] = {
 	{ "max-sessions", required_argument, NULL, OPT_MAXSESS },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "http-port", required_argument, NULL, OPT_HTTP },
+	{ "api-token", required_argument, NULL, OPT_TOKEN },
+	{ "scenario", required_argument, NULL, 's' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -77,6 +82,7 @@ static int	opts_number(const char *, const char *, uint64_t, uint64_t *,
 static int	opts_port_arg(struct opts *, enum opts_port, const char *,
 		    char *, size_t);
 static int	opts_user_arg(struct opts *, const char *, char *, size_t);
+static int	opts_http_arg(struct opts *, const char *, char *, size_t);
 
 const char *
 opts_port_name(enum opts_port p)
@@ -90,7 +96,9 @@ const char *
 opts_serve_usage(void)
 {
 	return
-	    "usage: mailrig serve [options]\n"
+	    "usage: mailrig serve [-s scenario.yaml] [options]\n"
+	    "  -s, --scenario FILE     run the scenario's servers, users "
+	    "and rules\n"
 	    "  --bind ADDR             listen address (127.0.0.1)\n"
 	    "  --smtp-port N           SMTP with STARTTLS (1025)\n"
 	    "  --submission-port N     submission, STARTTLS+AUTH required "
@@ -100,6 +108,11 @@ opts_serve_usage(void)
 	    "  --pop3s-port N          POP3 over implicit TLS (1995)\n"
 	    "  --imap-port N           IMAP with STARTTLS (1143)\n"
 	    "  --imaps-port N          IMAP over implicit TLS (1993)\n"
+	    "  --http-port N           HTTP API and web inbox (8025)\n"
+	    "  --api-token TOKEN       require \"Authorization: Bearer "
+	    "TOKEN\" on HTTP\n"
+	    "                          (needed when --bind is not "
+	    "loopback)\n"
 	    "  --free-ports            every port 0: pick free ones\n"
 	    "                          (a port of 0 picks a free one, "
 	    "'off' disables it)\n"
@@ -151,6 +164,28 @@ opts_port_arg(struct opts *o, enum opts_port p, const char *arg, char *err,
 }
 
 static int
+opts_http_arg(struct opts *o, const char *arg, char *err, size_t size)
+{
+	uint64_t	v;
+
+	if (strcmp(arg, "off") == 0) {
+		o->http_port = -1;
+		return 0;
+	}
+	if (opts_number("http-port", arg, 65535, &v, err, size) == -1)
+		return -1;
+	o->http_port = (int)v;
+	return 0;
+}
+
+bool
+opts_is_loopback(const char *a)
+{
+	return strncmp(a, "127.", 4) == 0 || strcmp(a, "::1") == 0 ||
+	    strcmp(a, "localhost") == 0;
+}
+
+static int
 opts_user_arg(struct opts *o, const char *arg, char *err, size_t size)
 {
 	char	*copy, *colon;
@@ -187,9 +222,10 @@ opts_parse_serve(struct opts *o, int argc, char **argv, char *err,
 	o->hostname = "localhost";
 	for (i = 0; i < OPTS_P__COUNT; i++)
 		o->ports[i] = opts_port_defaults[i];
+	o->http_port = OPTS_HTTP_PORT;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":vh", opts_long, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":vhs:", opts_long, NULL)) != -1) {
 		switch (ch) {
 		case OPT_BIND: o->bind = optarg; break;
 		case OPT_SMTP:
@@ -206,6 +242,18 @@ opts_parse_serve(struct opts *o, int argc, char **argv, char *err,
 		case OPT_FREE:
 			for (i = 0; i < OPTS_P__COUNT; i++)
 				o->ports[i] = 0;
+			o->http_port = 0;
+			break;
+		case OPT_HTTP:
+			if (opts_http_arg(o, optarg, err, size) == -1)
+				return -1;
+			break;
+		case OPT_TOKEN:
+			if (*optarg == '\0') {
+				snprintf(err, size, "--api-token: empty");
+				return -1;
+			}
+			o->api_token = optarg;
 			break;
 		case OPT_CERT: o->cert = optarg; break;
 		case OPT_KEY: o->key = optarg; break;
@@ -235,6 +283,7 @@ opts_parse_serve(struct opts *o, int argc, char **argv, char *err,
 				return -1;
 			o->size = v;
 			break;
+		case 's': o->scenario_path = optarg; break;
 		case 'v': o->verbose++; break;
 		case 'h':
 			snprintf(err, size, "%s", opts_serve_usage());
@@ -255,6 +304,14 @@ opts_parse_serve(struct opts *o, int argc, char **argv, char *err,
 	}
 	if ((o->cert == NULL) != (o->key == NULL)) {
 		snprintf(err, size, "--cert and --key go together");
+		return -1;
+	}
+	/* Captured mail is private: off loopback, the API needs a token. */
+	if (o->http_port >= 0 && o->api_token == NULL &&
+	    !opts_is_loopback(o->bind)) {
+		snprintf(err, size, "--api-token is required when --bind %s "
+		    "is not a loopback address (or --http-port off)",
+		    o->bind);
 		return -1;
 	}
 	return 0;

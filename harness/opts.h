@@ -1,7 +1,8 @@
 /*
  * opts.h: the command line of `mailrig serve`, with its defaults (DESIGN
  * "Command line"): loopback, SMTP 1025, submission 1587, SMTPS 1465,
- * POP3 1110, POP3S 1995, IMAP 1143, IMAPS 1993, store in memory.  A port of 0 picks a free one; -1 turns a port off.
+ * POP3 1110, POP3S 1995, IMAP 1143, IMAPS 1993, HTTP 8025, store in
+ * memory.  A port of 0 picks a free one; -1 turns a port off.
  */
 #ifndef MAILRIG_OPTS_H
 #define MAILRIG_OPTS_H
@@ -28,9 +29,16 @@ struct opts_user {
 	const char	*password;	/* borrowed from argv */
 };
 
+struct scenario;
+
 struct opts {
 	const char	*bind;		/* "127.0.0.1" */
+	const char	*scenario_path;	/* -s FILE; NULL: none */
+	const struct scenario *scenario;	/* owned by the command that
+					   loaded it; NULL: none */
 	int		 ports[OPTS_P__COUNT];	/* -1 off, 0 free */
+	int		 http_port;	/* the HTTP API: -1 off, 0 free */
+	const char	*api_token;	/* NULL: the API is open */
 	const char	*cert;		/* NULL: generate */
 	const char	*key;
 	const char	*ca_file;	/* where the generated CA goes */
@@ -56,6 +64,8 @@ const char *opts_port_name(enum opts_port);
 int	opts_parse_serve(struct opts *, int argc, char **argv, char *err,
 	    size_t size);
 void	opts_fini(struct opts *);
+/* Whether an address is loopback ("127.0.0.0/8", "::1", "localhost"). */
+bool	opts_is_loopback(const char *addr);
 /* The usage text for `mailrig serve`. */
 const char *opts_serve_usage(void);
 

@@ -8,6 +8,7 @@ BUILD_PKGS="build-essential pkg-config libevent-dev libssl-dev libyaml-dev
     libcjson-dev libgmime-3.0-dev check openssl"
 TEST_PKGS="swaks curl msmtp python3 valgrind nodejs npm postfix
     fetchmail getmail6 isync offlineimap3 mutt s-nail python3-jsonschema
+    python3-yaml chromium chromium-driver
     libnet-ssleay-perl libauthen-sasl-perl libdigest-hmac-perl ca-certificates
     clang libclang-rt-14-dev"
 

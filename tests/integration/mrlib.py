@@ -21,7 +21,8 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "out")
+# One work directory per run, so parallel runs never share files.
+OUT = os.path.join(HERE, "out", "run-%d" % os.getpid())
 MAILRIG = os.environ.get("MAILRIG", "")
 SANITIZED = os.environ.get("MAILRIG_SANITIZED", "") not in ("", "0")
 

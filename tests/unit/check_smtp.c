@@ -1083,6 +1083,68 @@ START_TEST(test_counts)
 }
 END_TEST
 
+/* --- rules (conn_ask): replaced replies at each stage --- */
+
+static const char *const r_grey[] = { "450 4.2.0 greylisted" };
+static const char *const r_busy[] = { "421 4.3.2 busy" };
+static const char *const r_full[] = { "552-5.2.2 mailbox", "552 5.2.2 full" };
+static const struct conn_verdict r_grey_v = { .lines = r_grey, .nlines = 1 };
+static const struct conn_verdict r_busy_v = { .lines = r_busy, .nlines = 1 };
+static const struct conn_verdict r_full_v = { .lines = r_full, .nlines = 2 };
+static const char *r_mode;
+static int r_rcpts;
+
+static const struct conn_verdict *
+r_ask(void *arg, struct conn *c, enum conn_stage st, const char *verb,
+    const char *args)
+{
+	if (strcmp(r_mode, "greeting") == 0 && st == CONN_ST_GREETING)
+		return &r_busy_v;
+	if (strcmp(r_mode, "rcpt") == 0 && st == CONN_ST_COMMAND &&
+	    strcmp(verb, "RCPT") == 0 && r_rcpts++ == 0)
+		return &r_grey_v;
+	if (strcmp(r_mode, "data") == 0 && st == CONN_ST_DATA)
+		return &r_full_v;
+	return NULL;
+}
+
+static const struct conn_hooks r_hooks = { .on_ask = r_ask };
+
+START_TEST(test_rules)
+{
+	struct t_ctx	t;
+
+	t_init(&t);
+	conn_env_set_hooks(t.env, &r_hooks);
+	r_rcpts = 0;
+	/* A 421 greeting closes, as a real one would (RFC 5321 3.8). */
+	r_mode = "greeting";
+	t.port = (struct conn_port){ .proto = &smtp_proto, .conf = &t.conf,
+	    .name = "smtp", .port = 25 };
+	t.c = conn_new_test(t.env, &t.port);
+	t_read(&t);
+	ck_assert_str_eq(t.codes, "421");
+	ck_assert(conn_test_closed(t.c));
+	conn_test_free(t.c);
+	/* The first RCPT is greylisted and not added: DATA finds none. */
+	r_mode = "rcpt";
+	t_open(&t);
+	t_expect(&t, "EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n"
+	    "DATA\r\nRCPT TO:<c@d>\r\nDATA\r\nhi\r\n.\r\n",
+	    "250 250 450 554 250 354 250");
+	ck_assert_uint_eq(store_count(t.store), 1);
+	ck_assert_uint_eq(store_get(t.store, 0)->nrcpts, 1);
+	conn_test_free(t.c);
+	/* A replaced end-of-data reply stores nothing. */
+	r_mode = "data";
+	t_open(&t);
+	t_expect(&t, "EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n"
+	    "DATA\r\nhi\r\n.\r\nNOOP\r\n", "250 250 250 354 552 250");
+	ck_assert_uint_eq(store_count(t.store), 1);
+	t_fini(&t);
+}
+END_TEST
+
 Suite *
 smtp_suite(void)
 {
@@ -1116,6 +1178,7 @@ smtp_suite(void)
 	tcase_add_test(tc, test_tls_reset);
 	tcase_add_test(tc, test_store_fail);
 	tcase_add_test(tc, test_counts);
+	tcase_add_test(tc, test_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }
