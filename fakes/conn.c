@@ -825,6 +825,8 @@ conn_tls_started(struct conn *c)
 	SSL			*ssl = bufferevent_openssl_get_ssl(c->bev);
 	char			 detail[128];
 
+	if (c->tls)
+		return;
 	c->tls = true;
 	snprintf(c->tls_version, sizeof(c->tls_version), "%s",
 	    SSL_get_version(ssl));
@@ -897,11 +899,22 @@ static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn	*c = arg;
+	SSL		*ssl;
 
 	/* Hanging: nothing is answered, and nothing is kept either. */
 	if (c->hanging)
 		evbuffer_drain(c->in, evbuffer_get_length(c->in));
 	conn_enter(c);
+	/*
+	 * A TLS 1.3 client's first command can ride in the same flight as
+	 * its Finished message, and libevent may hand it to us before the
+	 * CONNECTED event: start TLS first, or the protocol would still be
+	 * waiting for the handshake and drop the command.
+	 */
+	if (!c->tls && c->bev_owns_fd && (ssl =
+	    bufferevent_openssl_get_ssl(bev)) != NULL &&
+	    SSL_is_init_finished(ssl))
+		conn_tls_started(c);
 	conn_process(c);
 	conn_leave(c);
 }

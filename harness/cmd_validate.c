@@ -51,6 +51,11 @@ cmd_validate(int argc, char **argv)
 	bool		 quiet = false;
 	int		 ch, rc = CMD_EXIT_OK;
 
+	/* "mailrig COMMAND --help" works for every command. */
+	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+		validate_usage(stdout);
+		return CMD_EXIT_OK;
+	}
 	optind = 1;
 	while ((ch = getopt(argc, argv, "qh")) != -1) {
 		switch (ch) {

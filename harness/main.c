@@ -68,6 +68,7 @@ int
 main(int argc, char **argv)
 {
 	size_t	i;
+	int	rc;
 
 	if (argc < 2) {
 		main_usage(stderr);
@@ -77,9 +78,16 @@ main(int argc, char **argv)
 		return main_version(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return main_help(argc - 1, argv + 1);
-	for (i = 0; i < nitems(main_cmds); i++)
-		if (strcmp(argv[1], main_cmds[i].name) == 0)
-			return main_cmds[i].fn(argc - 1, argv + 1);
+	for (i = 0; i < nitems(main_cmds); i++) {
+		if (strcmp(argv[1], main_cmds[i].name) != 0)
+			continue;
+		rc = main_cmds[i].fn(argc - 1, argv + 1);
+		/* Asked for: the usage a command prints is not an error. */
+		if (argc == 3 && (strcmp(argv[2], "--help") == 0 ||
+		    strcmp(argv[2], "-h") == 0) && rc == CMD_EXIT_USAGE)
+			return CMD_EXIT_OK;
+		return rc;
+	}
 	fprintf(stderr, "mailrig: unknown command '%s'\n", argv[1]);
 	main_usage(stderr);
 	return CMD_EXIT_USAGE;

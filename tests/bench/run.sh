@@ -6,7 +6,8 @@
 #
 # (a) 20 parallel sessions, one 1 KB message per session (smtp-source
 #     reconnects for each message), BENCH_N messages in all;
-# (b) one session, BENCH_BIG messages of 100 KB over it.
+# (b) one session, BENCH_BIG messages of 100 KB over it;
+# (d) scenario delay, drip and throttle as a client sees them (faults.py).
 # Prints messages per second for both servers, the ratio mailrig/smtp-sink,
 # and the median time from starting mailrig to a readable 220 greeting.
 # It prints numbers only: nothing here asserts on timing.  Everything is on
@@ -187,3 +188,8 @@ print("  start to 220: median %.1f ms (min %.1f, max %.1f; includes "
       "making the CA and certificate)" % (statistics.median(times),
                                           min(times), max(times)))
 EOF
+
+# (d) the timing rule actions (delay, drip, throttle) as a Python client
+# sees them, against the rates the scenario asked for.
+python3 "$(dirname "$0")/faults.py" "$MAILRIG" ||
+    die "faults.py failed"
