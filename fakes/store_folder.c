@@ -840,6 +840,8 @@ store_folder_list_find(const struct store_folder_list *l, const char *base)
 {
 	struct store_folder_line	 key, *hit;
 
+	if (l->n == 0)
+		return 0;
 	key.base = (char *)(uintptr_t)base;
 	hit = bsearch(&key, l->lines, l->n, sizeof(*l->lines),
 	    store_folder_line_cmp);
