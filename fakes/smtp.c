@@ -67,6 +67,7 @@ static void	smtp_proceed_quit(struct smtp_session *, const char *);
 static bool	smtp_check_vrfy(struct smtp_session *, const char *);
 static void	smtp_proceed_vrfy(struct smtp_session *, const char *);
 static void	smtp_proceed_expn(struct smtp_session *, const char *);
+static bool	smtp_check_help(struct smtp_session *, const char *);
 static void	smtp_proceed_help(struct smtp_session *, const char *);
 static bool	smtp_check_starttls(struct smtp_session *, const char *);
 static void	smtp_proceed_starttls(struct smtp_session *, const char *);
@@ -148,7 +149,8 @@ static const struct smtp_cmd smtp_cmds[] = {
 	[SMTP_CMD_EXPN] = { .verb = "EXPN", .states = SMTP_SM_ANY,
 	    .flags = 0, .check = NULL, .proceed = smtp_proceed_expn },
 	[SMTP_CMD_HELP] = { .verb = "HELP", .states = SMTP_SM_ANY,
-	    .flags = 0, .check = NULL, .proceed = smtp_proceed_help },
+	    .flags = 0, .check = smtp_check_help,
+	    .proceed = smtp_proceed_help },
 	/* Not inside a transaction: the reset of RFC 3207 4.2 would
 	   silently drop it, so say so now. */
 	[SMTP_CMD_STARTTLS] = { .verb = "STARTTLS",
@@ -561,7 +563,8 @@ smtp_proceed_ehlo(struct smtp_session *s, const char *args)
 		kw[n++] = "DSN";
 	if (smtp_ext(s, SMTP_EXT_VRFY))
 		kw[n++] = "VRFY";
-	kw[n++] = "HELP";
+	if (smtp_ext(s, SMTP_EXT_HELP))
+		kw[n++] = "HELP";
 	/* RFC 5321 4.1.1.1 / 4.2.1: the last line alone has "250 ". */
 	conn_reply(s->conn, "250%c%s greets %s", n > 0 ? '-' : ' ',
 	    s->conf->hostname, s->helo);
@@ -619,6 +622,20 @@ static void
 smtp_proceed_expn(struct smtp_session *s, const char *args)
 {
 	smtp_error(s, 502, "5.5.1", "EXPN not supported");
+}
+
+/*
+ * RFC 5321 4.1.1.8 lets a server answer HELP; a scenario that lists its
+ * capabilities without HELP gets the 502 of 4.2.4, as VRFY does.
+ */
+static bool
+smtp_check_help(struct smtp_session *s, const char *args)
+{
+	if (!smtp_ext(s, SMTP_EXT_HELP)) {
+		smtp_error(s, 502, "5.5.1", "HELP command is disabled");
+		return false;
+	}
+	return true;
 }
 
 /* RFC 5321 4.1.1.8 */

@@ -31,7 +31,8 @@
 #define SMTP_EXT_BINARYMIME	0x0100
 #define SMTP_EXT_DSN		0x0200
 #define SMTP_EXT_VRFY		0x0400	/* VRFY answers 252, else 502 */
-#define SMTP_EXT_ALL		0x07ff
+#define SMTP_EXT_HELP		0x0800	/* HELP answers 214, else 502 */
+#define SMTP_EXT_ALL		0x0fff
 
 enum smtp_auth_policy {
 	SMTP_AUTH_NONE,		/* AUTH not offered */

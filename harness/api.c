@@ -227,30 +227,39 @@ api_request_cb(struct evhttp_request *req, void *arg)
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	if (path == NULL || *path == '\0')
 		path = "/";
+	for (i = 0; i < nitems(api_routes); i++) {
+		r = &api_routes[i];
+		n = strlen(r->path);
+		if (!(r->prefix ? strncmp(path, r->path, n) != 0 ||
+		    path[n] == '\0' : strcmp(path, r->path) != 0))
+			break;
+	}
+	/*
+	 * The web inbox's own files hold no mail and are the same for
+	 * everyone: served without the token, so that the page can load,
+	 * take the token from its URL and send it on every API call.
+	 */
+	if (i == nitems(api_routes) && api->fallback != NULL &&
+	    strncmp(path, "/api/", 5) != 0) {
+		api->fallback(req, api->fallback_arg);
+		return;
+	}
 	if (!api_authorized(api, req)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "WWW-Authenticate", "Bearer realm=\"mailrig\"");
 		api_reply_error(req, 401, "missing or wrong bearer token");
 		return;
 	}
-	for (i = 0; i < nitems(api_routes); i++) {
-		r = &api_routes[i];
-		n = strlen(r->path);
-		if (r->prefix ? strncmp(path, r->path, n) != 0 ||
-		    path[n] == '\0' : strcmp(path, r->path) != 0)
-			continue;
-		if ((method & r->methods) == 0) {
-			api_reply_error(req, 405, "method not allowed");
-			return;
-		}
-		r->fn(api, req, r->prefix ? path + n : NULL);
+	if (i == nitems(api_routes)) {
+		api_reply_error(req, 404, "not found");
 		return;
 	}
-	if (api->fallback != NULL && strncmp(path, "/api/", 5) != 0) {
-		api->fallback(req, api->fallback_arg);
+	r = &api_routes[i];
+	if ((method & r->methods) == 0) {
+		api_reply_error(req, 405, "method not allowed");
 		return;
 	}
-	api_reply_error(req, 404, "not found");
+	r->fn(api, req, r->prefix ? path + n : NULL);
 }
 
 /* Length first, then a constant-time compare of the bytes. */

@@ -36,7 +36,7 @@ static int	scenario_load_stage(struct scen_ctx *, struct scen_rule *,
 static int	scenario_on_server(struct scen_ctx *, struct scen_rule *,
 		    const yaml_node_t *, const yaml_node_t *);
 static int	scenario_load_range(struct scen_ctx *, const yaml_node_t *,
-		    const char *, bool, struct scen_range *);
+		    const char *, struct scen_range *);
 static int	scenario_load_prob(struct scen_ctx *, const yaml_node_t *,
 		    double *);
 static int	scenario_load_actions(struct scen_ctx *, struct scen_rule *,
@@ -239,7 +239,7 @@ scenario_load_on(struct scen_ctx *ctx, struct scen_rule *r,
 		return scenario_err(ctx, times, "times: is short for nth: "
 		    "[1, n]; expected only one of nth: and times:");
 	if (nth != NULL &&
-	    scenario_load_range(ctx, nth, "nth", true, &r->nth) == -1)
+	    scenario_load_range(ctx, nth, "nth", &r->nth) == -1)
 		return -1;
 	if (times != NULL) {
 		if (scenario_u64(ctx, times, "a count", 1, UINT32_MAX,
@@ -248,7 +248,7 @@ scenario_load_on(struct scen_ctx *ctx, struct scen_rule *r,
 		r->nth = (struct scen_range){ 1, v };
 	}
 	if ((n = scenario_get(ctx, on, "session")) != NULL &&
-	    scenario_load_range(ctx, n, "session", false, &r->session) == -1)
+	    scenario_load_range(ctx, n, "session", &r->session) == -1)
 		return -1;
 	if ((n = scenario_get(ctx, on, "user")) != NULL) {
 		if (scenario_strdup(ctx, n, "a user name", true,
@@ -395,10 +395,13 @@ scenario_on_server(struct scen_ctx *ctx, struct scen_rule *r,
 	return 0;
 }
 
-/* n, [from, to], or (nth only) "n+". */
+/*
+ * n, [from, to], or "n+" (open-ended, e.g. session: "2+" for every session
+ * after the first); the same grammar for nth: and session:.
+ */
 static int
 scenario_load_range(struct scen_ctx *ctx, const yaml_node_t *n,
-    const char *what, bool plus, struct scen_range *rg)
+    const char *what, struct scen_range *rg)
 {
 	const yaml_node_t *a, *b;
 	const char	*s;
@@ -423,8 +426,7 @@ scenario_load_range(struct scen_ctx *ctx, const yaml_node_t *n,
 			    (unsigned long long)rg->to);
 		return 0;
 	}
-	if (plus && n->type == YAML_SCALAR_NODE &&
-	    !scenario_is_null(n)) {
+	if (n->type == YAML_SCALAR_NODE && !scenario_is_null(n)) {
 		s = (const char *)n->data.scalar.value;
 		len = strlen(s);
 		if (len > 1 && s[len - 1] == '+') {
@@ -441,8 +443,8 @@ scenario_load_range(struct scen_ctx *ctx, const yaml_node_t *n,
 	    strcmp((const char *)n->data.scalar.value, "0") == 0)
 		return scenario_err(ctx, n, "%s counts from 1, so 0 can never "
 		    "match; expected 1 or more", what);
-	if (scenario_u64(ctx, n, plus ? "a count from 1, [from, to] or n+" :
-	    "a count from 1 or [from, to]", 1, UINT32_MAX, &v) == -1)
+	if (scenario_u64(ctx, n, "a count from 1, [from, to] or n+", 1,
+	    UINT32_MAX, &v) == -1)
 		return -1;
 	*rg = (struct scen_range){ v, v };
 	return 0;

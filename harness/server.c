@@ -175,10 +175,16 @@ server_free(struct server *s)
 
 	if (s == NULL)
 		return;
-	/* HTTP first: its parked requests hold views of the store. */
-	api_free(s->api);
-	/* Sessions borrow their listener's port description. */
+	/*
+	 * Sessions first: their close hook tells the capture and the API
+	 * (which must still be there), and they borrow their listener's
+	 * port description.  The API's parked requests hold views of the
+	 * store, which outlives both.
+	 */
 	conn_env_free(s->env);
+	s->env = NULL;
+	api_free(s->api);
+	s->api = NULL;
 	for (i = 0; i < OPTS_P__COUNT; i++)
 		listen_free(s->listeners[i]);
 	if (s->sig_int != NULL)
@@ -524,7 +530,7 @@ static const struct {
 	[SCEN_CAP_BINARYMIME] = { .bit = { [SCEN_P_SMTP] =
 	    SMTP_EXT_BINARYMIME } },
 	[SCEN_CAP_DSN] = { .bit = { [SCEN_P_SMTP] = SMTP_EXT_DSN } },
-	[SCEN_CAP_HELP] = { .bit = { 0 } },
+	[SCEN_CAP_HELP] = { .bit = { [SCEN_P_SMTP] = SMTP_EXT_HELP } },
 	[SCEN_CAP_VRFY] = { .bit = { [SCEN_P_SMTP] = SMTP_EXT_VRFY } },
 	[SCEN_CAP_TOP] = { .bit = { [SCEN_P_POP3] = POP3_CAPA_TOP } },
 	[SCEN_CAP_UIDL] = { .bit = { [SCEN_P_POP3] = POP3_CAPA_UIDL } },

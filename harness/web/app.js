@@ -8,6 +8,12 @@
  * iframe with sandbox="" (no scripts, an opaque origin) whose document
  * starts with a Content-Security-Policy that allows data: images and
  * inline styles only, so nothing in it can run or reach the net.
+ *
+ * With `mailrig serve --api-token T` the page is opened as /?token=T: the
+ * token is kept in sessionStorage (for reloads and new hashes), taken out
+ * of the address bar, and sent on every API call as a bearer token (RFC
+ * 6750 2.1), or as access_token= (2.3) where no header can be set: the
+ * EventSource and download links.  A 401 stops all traffic and says so.
  */
 (function () {
 	"use strict";
@@ -29,6 +35,7 @@
 		{ id: "session", label: "Session" }
 	];
 	var FAULT_RE = /rule|fault|delay|throttle|disconnect|chaos|drop|limit/i;
+	var TOKEN_KEY = "mailrig.token";
 
 	var state = {
 		messages: [],		/* the list as last loaded */
@@ -48,7 +55,9 @@
 		fresh: {},
 		sessTimer: 0,
 		loadSeq: 0,
-		openSeq: 0
+		openSeq: 0,
+		token: "",
+		unauthorized: false
 	};
 
 	function $(id) {
@@ -94,25 +103,113 @@
 		return node;
 	}
 
-	function api(path) {
-		return fetch(API + path, {
-			headers: { Accept: "application/json" },
-			cache: "no-store",
-			credentials: "same-origin"
-		}).then(function (r) {
+	/*
+	 * The token from ?token= (then dropped from the address bar, so it
+	 * is not left in history or screenshots), else the one this tab
+	 * kept.  sessionStorage can be off (private modes): then the token
+	 * lasts until the page is reloaded.
+	 */
+	function loadToken() {
+		var q = new URLSearchParams(window.location.search);
+		var t = q.get("token");
+
+		if (t !== null) {
+			try {
+				window.sessionStorage.setItem(TOKEN_KEY, t);
+			} catch (e) {
+				/* Kept in state only. */
+			}
+			q.delete("token");
+			q = q.toString();
+			window.history.replaceState(null, "",
+			    window.location.pathname + (q ? "?" + q : "") +
+			    window.location.hash);
+			return t;
+		}
+		try {
+			return window.sessionStorage.getItem(TOKEN_KEY) || "";
+		} catch (e) {
+			return "";
+		}
+	}
+
+	function authHeaders(h) {
+		h = h || {};
+		if (state.token)
+			h.Authorization = "Bearer " + state.token;
+		return h;
+	}
+
+	/* For URLs the browser fetches by itself (links, EventSource). */
+	function withToken(url) {
+		if (!state.token)
+			return url;
+		return url + (url.indexOf("?") >= 0 ? "&" : "?") +
+		    "access_token=" + encodeURIComponent(state.token);
+	}
+
+	/* Every API call goes through here: a 401 stops the page. */
+	function apiFetch(path, opts) {
+		opts = opts || {};
+		opts.headers = authHeaders(opts.headers);
+		opts.cache = "no-store";
+		opts.credentials = "same-origin";
+		return fetch(path, opts).then(function (r) {
+			if (r.status === 401) {
+				unauthorized();
+				throw new Error("unauthorized: " + (state.token ?
+				    "the API token is wrong" :
+				    "this server needs an API token"));
+			}
 			if (!r.ok)
 				throw new Error(path + ": HTTP " + r.status);
+			return r;
+		});
+	}
+
+	function api(path) {
+		return apiFetch(API + path, {
+			headers: { Accept: "application/json" }
+		}).then(function (r) {
 			return r.json();
 		});
 	}
 
 	function apiText(path) {
-		return fetch(API + path, { cache: "no-store" })
-		    .then(function (r) {
-			if (!r.ok)
-				throw new Error(path + ": HTTP " + r.status);
+		return apiFetch(API + path).then(function (r) {
 			return r.text();
 		});
+	}
+
+	/*
+	 * Polling or retrying the event stream would only repeat the 401, so
+	 * both stop, and the page says what to do instead of spinning.
+	 */
+	function unauthorized() {
+		var info = $("list-info");
+
+		if (state.unauthorized)
+			return;
+		state.unauthorized = true;
+		stopPolling();
+		clearTimeout(state.refreshTimer);
+		if (state.es) {
+			state.es.close();
+			state.es = null;
+		}
+		setLive("unauthorized");
+		clear(info).className = "list-info error";
+		info.setAttribute("role", "alert");
+		append(info, el("strong", null, "Unauthorized."));
+		if (state.token)
+			append(info, " The API token this page was given is " +
+			    "not the one mailrig was started with " +
+			    "(--api-token).");
+		else
+			append(info, [" mailrig was started with --api-token; "
+			    + "open this page as ", el("code", null,
+			    window.location.pathname + "?token=TOKEN"), "."]);
+		$("list-empty").hidden = true;
 	}
 
 	/* A list the API returned bare or wrapped as {key: [...]}. */
@@ -211,7 +308,8 @@
 			live: "Live: the server pushes new mail",
 			polling: "The event stream is down; polling every " +
 			    POLL_MS / 1000 + " s",
-			offline: "mailrig does not answer"
+			offline: "mailrig does not answer",
+			unauthorized: "The API refused this page's token"
 		};
 		e.textContent = mode;
 		e.className = "live " + mode;
@@ -220,7 +318,7 @@
 	}
 
 	function startPolling() {
-		if (state.pollTimer)
+		if (state.pollTimer || state.unauthorized)
 			return;
 		state.pollTimer = setInterval(function () {
 			refreshAll();
@@ -236,12 +334,14 @@
 	function startEvents() {
 		var es;
 
+		if (state.unauthorized)
+			return;
 		if (typeof EventSource === "undefined") {
 			setLive("polling");
 			startPolling();
 			return;
 		}
-		es = new EventSource(API + "/events");
+		es = new EventSource(withToken(API + "/events"));
 		state.es = es;
 		es.addEventListener("open", function () {
 			setLive("live");
@@ -259,7 +359,7 @@
 			onSessionEvent();
 		});
 		es.addEventListener("error", function () {
-			if (state.es !== es)
+			if (state.es !== es || state.unauthorized)
 				return;
 			setLive("polling");
 			startPolling();
@@ -332,7 +432,7 @@
 			state.unread = j.unread || j.messages_unread || 0;
 			renderList();
 		}).catch(function (err) {
-			if (seq !== state.loadSeq)
+			if (seq !== state.loadSeq || state.unauthorized)
 				return;
 			setLive("offline");
 			$("list-info").textContent = String(err.message || err);
@@ -685,8 +785,10 @@
 			return p.ContentID && p.Size <= CID_INLINE_MAX &&
 			    html.indexOf("cid:" + p.ContentID) >= 0;
 		}).map(function (p) {
-			return fetch(partUrl(m, p)).then(function (r) {
-				return r.ok ? r.blob() : null;
+			return apiFetch(partUrl(m, p)).then(function (r) {
+				return r.blob();
+			}, function () {
+				return null;
 			}).then(function (b) {
 				if (!b)
 					return null;
@@ -740,7 +842,8 @@
 		var url = API + "/message/" + encodeURIComponent(m.ID) + "/raw";
 
 		body.appendChild(el("p", { class: "note" },
-		    el("a", { href: url, download: "message-" + m.ID + ".eml" },
+		    el("a", { href: withToken(url),
+			download: "message-" + m.ID + ".eml" },
 			"Download .eml"), " \u00b7 " + fmtSize(m.Size)));
 		apiText("/message/" + encodeURIComponent(m.ID) + "/raw")
 		    .then(function (t) {
@@ -777,7 +880,7 @@
 			var inline = (m.Inline || []).indexOf(p) >= 0;
 
 			ul.appendChild(el("li", null,
-			    el("a", { href: partUrl(m, p),
+			    el("a", { href: withToken(partUrl(m, p)),
 				download: p.FileName || ("part-" + p.PartID) },
 				p.FileName || "(unnamed part " + p.PartID + ")"),
 			    el("span", { class: "ptype",
@@ -1351,6 +1454,7 @@
 		var searchTimer = 0;
 
 		state.fresh = {};
+		state.token = loadToken();
 		document.addEventListener("keydown", onKey);
 		$("search").addEventListener("input", function () {
 			clearTimeout(searchTimer);

@@ -272,7 +272,8 @@ class LibrarySmtpTest(ScenarioCase):
     def test_size_limit(self):
         big = 20000
         r = self.run_lib("size-limit", PY_SEND + " %d ok@example.test; "
-                         "head -c %d /dev/zero | tr '\\0' x > big.txt; " %
+                         "head -c %d /dev/zero | tr '\\0' x | fold -w 900 "
+                         "> big.txt; " %
                          (big, big) + SWAKS + " --to ok@example.test "
                          "--body @big.txt; echo swaks=$?; " + PY_SEND +
                          " 100 ok@example.test")
@@ -393,6 +394,40 @@ class LibrarySmtpTest(ScenarioCase):
         self.assertEqual(len(r.rep["messages"]), 1)
 
 
+EXACT_CAPS = """\
+name: exactly PIPELINING
+servers:
+  smtp:
+    tls: none
+    capabilities: [PIPELINING]
+"""
+
+
+class ExactCapabilitiesTest(ScenarioCase):
+    def test_only_listed_keywords_help_refused(self):
+        """A scenario's capabilities are the whole EHLO list: HELP and
+        VRFY are left out and refused with 502 (RFC 5321 4.2.4)."""
+        os.makedirs(mrlib.OUT, exist_ok=True)
+        fd, path = tempfile.mkstemp(prefix="caps-", suffix=".yaml",
+                                    dir=mrlib.OUT)
+        with os.fdopen(fd, "w") as f:
+            f.write(EXACT_CAPS)
+        r = Run(path, "python3 " + shlex.quote(os.path.abspath(__file__))
+                + " ehlo-help").wait()
+        self.assertEqual(r.cp.returncode, 0, r.show())
+        ehlo = r.marker("ehlo").split("|")
+        self.assertEqual(len(ehlo), 2, r.show())
+        self.assertTrue(ehlo[0].startswith("250-"), r.show())
+        self.assertEqual(ehlo[1], "250 PIPELINING", r.show())
+        self.assertRegex(r.marker("help"), r"^502 ", r.show())
+        self.assertRegex(r.marker("vrfy"), r"^502 ", r.show())
+        self.assertRegex(r.marker("quit"), r"^221 ", r.show())
+        self.assertEqual(faults(r.rep), [])
+        s1 = self.session(r, 1)
+        self.assertEqual([ln[4:] for ln in lines(s1, "s")
+                          if ln.startswith("250")][1:], ["PIPELINING"])
+
+
 # A small smtplib client used by several tests: SIZE BODYLEN RCPT...
 # [--starttls]; prints "refused=..." or "exc=NAME CODE TEXT".
 PY_SEND = "python3 " + shlex.quote(os.path.abspath(__file__)) + " send"
@@ -449,6 +484,30 @@ def client_pipeline():
     print(reply())
     s.sendall(b"QUIT\r\n")
     print(reply())
+
+
+def client_ehlo_help():
+    """EHLO, HELP and VRFY on a raw socket; prints each reply, lines
+    joined by "|"."""
+    import socket
+    s = socket.create_connection((os.environ["MAILRIG_HOST"],
+                                  int(os.environ["MAILRIG_SMTP_PORT"])),
+                                 timeout=30)
+    f = s.makefile("rb")
+
+    def reply():
+        got = []
+        for _ in range(100):
+            ln = f.readline().decode().rstrip("\r\n")
+            got.append(ln)
+            if ln[3:4] != "-":
+                return "|".join(got)
+        raise SystemExit("reply too long")
+    reply()
+    for name, cmd in (("ehlo", b"EHLO help.test"), ("help", b"HELP"),
+                      ("vrfy", b"VRFY a"), ("quit", b"QUIT")):
+        s.sendall(cmd + b"\r\n")
+        print("%s=%s" % (name, reply()))
 
 
 class LibraryPopImapTest(ScenarioCase):
@@ -669,6 +728,7 @@ CLIENTS = {
     "imap-flaky": client_imap_flaky,
     "imap-uidvalidity": client_imap_uidvalidity,
     "imap-expunge": client_imap_expunge,
+    "ehlo-help": client_ehlo_help,
 }
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ keep them in DIR after a passing run too (the test prints the path)."""
 import json
 import os
 import shutil
+from http.client import HTTPConnection
 
 import mrlib
 
@@ -141,3 +142,67 @@ class WebInboxTest(mrlib.Case):
             for n in sorted(os.listdir(shots)):
                 shutil.copy(os.path.join(shots, n), keep)
             print("     screenshots kept in %s" % os.path.abspath(keep))
+
+
+TOKEN = "web-t0ken"
+JS_TOKEN = os.path.join(mrlib.HERE, "js", "web_token.js")
+
+
+class WebTokenTest(mrlib.Case):
+    """The web inbox with --api-token: opened as /?token=T it sends the
+    token on every API request and shows mail; without the token, or with
+    a wrong one, it says "Unauthorized" instead of waiting forever."""
+
+    timeout = 60 * mrlib.SLOW
+    server_args = ("--api-token", TOKEN)
+
+    def test_browser_token(self):
+        mrlib.need_tool(self, "node")
+        mrlib.need_tool(self, "swaks")
+        if not os.access(CHROMIUM, os.X_OK):
+            self.fail("%s not found: run `make deps-test` (Debian "
+                      "package chromium)" % CHROMIUM)
+        if not os.path.isdir(MODULE):
+            self.fail("playwright-core is not installed: run `npm ci` "
+                      "in tests/integration (make deps-test does)")
+        http = self.server.info.get("http")
+        self.assertIsNotNone(http, "no http port in the port line %r" %
+                             self.server.info)
+        d = self.server.dir
+        sender, rcpt = self.addr("from"), self.addr("to")
+        subject = "web token check"
+        mail = os.path.join(d, "token.eml")
+        with open(mail, "w", newline="") as f:
+            f.write(plain_mail(sender, rcpt, subject))
+        job = {"url": "http://127.0.0.1:%d" % int(http),
+               "smtp": self.server.smtp, "from": sender, "to": rcpt,
+               "subject": subject, "mail_plain": mail, "token": TOKEN,
+               "chromium": CHROMIUM, "wait_ms": 10000 * mrlib.SLOW}
+        jobpath = os.path.join(d, "web-token.json")
+        with open(jobpath, "w") as f:
+            json.dump(job, f)
+        cp = mrlib.run_client(self, ["node", JS_TOKEN, jobpath],
+                              timeout=50 * mrlib.SLOW)
+        out = cp.stdout.decode("utf-8", "replace").strip().splitlines()
+        try:
+            res = json.loads(out[-1])
+        except (IndexError, ValueError):
+            self.fail("web_token.js gave no summary:\n" + mrlib.show(cp))
+        self.assertTrue(res.get("ok"), "browser check failed: %s\n"
+                        "passed steps: %s\n%s" % (res.get("error"),
+                        res.get("steps"), mrlib.show(cp)))
+        self.assertEqual(cp.returncode, 0, mrlib.show(cp))
+        # Only the page's own files are public; the API and the
+        # message views still refuse a request without the token.
+        for path, want in (("/", 200), ("/web/app.js", 200),
+                           ("/api/v1/messages", 401), ("/livez", 401),
+                           ("/view/latest.html", 401),
+                           ("/api/v1/nothing", 401)):
+            conn = HTTPConnection("127.0.0.1", int(http),
+                                  timeout=mrlib.IO_TIMEOUT)
+            try:
+                conn.request("GET", path)
+                st = conn.getresponse().status
+            finally:
+                conn.close()
+            self.assertEqual(st, want, path)

@@ -155,6 +155,14 @@ static const struct {
 	  "times: 2}, delay: 1s}]\n", "2:42", "only one of nth: and times:" },
 	{ "session range", "name: t\nrules: [{on: {smtp: RCPT, "
 	  "session: [1, 2, 3]}, delay: 1s}]\n", "2:36", "two numbers" },
+	{ "session 0+", "name: t\nrules: [{on: {smtp: RCPT, "
+	  "session: 0+}, delay: 1s}]\n", "2:36", "bad session '0+'" },
+	{ "session x+", "name: t\nrules: [{on: {smtp: RCPT, "
+	  "session: x+}, delay: 1s}]\n", "2:36", "bad session 'x+'" },
+	{ "session 0", "name: t\nrules: [{on: {smtp: RCPT, "
+	  "session: 0}, delay: 1s}]\n", "2:36", "counts from 1" },
+	{ "session word", "name: t\nrules: [{on: {smtp: RCPT, "
+	  "session: two}, delay: 1s}]\n", "2:36", "or n+" },
 	{ "probability 0", "name: t\nrules: [{on: {smtp: RCPT, "
 	  "probability: 0}, delay: 1s}]\n", "2:40", "probability 0" },
 	{ "probability 1.5", "name: t\nrules: [{on: {smtp: RCPT, "
@@ -645,6 +653,47 @@ START_TEST(test_full)
 }
 END_TEST
 
+/* session: takes the same forms as nth: n, [from, to] and "n+". */
+static const struct {
+	const char	*value;
+	uint64_t	 from, to;
+} session_cases[] = {
+	{ "3", 3, 3 },
+	{ "[2, 5]", 2, 5 },
+	{ "\"2+\"", 2, SCEN_INF },
+	{ "2+", 2, SCEN_INF },
+	{ "1+", 1, SCEN_INF },
+	{ "'4294967295+'", 4294967295ULL, SCEN_INF },
+};
+
+START_TEST(test_session_range)
+{
+	struct scenario	*sc;
+	char		 y[256], err[256];
+	int		 n;
+
+	n = snprintf(y, sizeof(y), "name: t\nrules: [{on: {smtp: RCPT, "
+	    "session: %s}, delay: 1s}]\n", session_cases[_i].value);
+	ck_assert_int_lt(n, (int)sizeof(y));
+	sc = scenario_load_mem(T_NAME, y, strlen(y), err, sizeof(err));
+	ck_assert_msg(sc != NULL, "case %d (%s): %s", _i,
+	    session_cases[_i].value, err);
+	ck_assert_uint_eq(sc->nrules, 1);
+	ck_assert_msg(sc->rules[0].session.from == session_cases[_i].from,
+	    "case %d (%s): got %llu, want %llu", _i, session_cases[_i].value,
+	    (unsigned long long)sc->rules[0].session.from,
+	    (unsigned long long)session_cases[_i].from);
+	ck_assert_msg(sc->rules[0].session.to == session_cases[_i].to,
+	    "case %d (%s): got %llu, want %llu", _i, session_cases[_i].value,
+	    (unsigned long long)sc->rules[0].session.to,
+	    (unsigned long long)session_cases[_i].to);
+	/* nth: is untouched by session:. */
+	ck_assert_uint_eq(sc->rules[0].nth.from, 1);
+	ck_assert_uint_eq(sc->rules[0].nth.to, SCEN_INF);
+	scenario_free(sc);
+}
+END_TEST
+
 /* The smallest scenario: everything defaults. */
 START_TEST(test_defaults)
 {
@@ -773,6 +822,8 @@ scenario_suite(void)
 	tc = tcase_create("good");
 	tcase_add_test(tc, test_full);
 	tcase_add_test(tc, test_defaults);
+	tcase_add_loop_test(tc, test_session_range, 0,
+	    nitems(session_cases));
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);

@@ -242,6 +242,43 @@ START_TEST(test_ext_disabled)
 }
 END_TEST
 
+/*
+ * A conf that lists its extensions exactly gets exactly those: HELP and
+ * VRFY are keywords like any other, advertised and answered only when on.
+ */
+START_TEST(test_ext_exact)
+{
+	struct t_ctx	t;
+
+	t_init(&t);
+	t.conf.hostname = "mx.test";
+	t.conf.ext = SMTP_EXT_PIPELINING;
+	t_open(&t);
+	t_send(&t, "EHLO x\r\n");
+	ck_assert_str_eq(t.out.p,
+	    "250-mx.test greets x\r\n"
+	    "250 PIPELINING\r\n");
+	t_expect(&t, "HELP\r\n", "502");
+	ck_assert_str_eq(t.out.p, "502 HELP command is disabled\r\n");
+	t_expect(&t, "HELP MAIL\r\nVRFY x\r\n", "502 502");
+	t_expect(&t, "NOOP\r\n", "250");
+	t_fini(&t);
+
+	t_init(&t);
+	t.conf.hostname = "mx.test";
+	t.conf.ext = SMTP_EXT_HELP;
+	t_open(&t);
+	t_send(&t, "EHLO x\r\n");
+	ck_assert_str_eq(t.out.p,
+	    "250-mx.test greets x\r\n"
+	    "250 HELP\r\n");
+	t_expect(&t, "HELP\r\n", "214");
+	ck_assert_ptr_nonnull(strstr(t.out.p, "214-Commands: "));
+	t_expect(&t, "VRFY x\r\n", "502");
+	t_fini(&t);
+}
+END_TEST
+
 /* --- every verb in every command state --- */
 
 static const char *const matrix_setup[] = {
@@ -1153,6 +1190,7 @@ smtp_suite(void)
 
 	tcase_add_test(tc, test_greeting_ehlo);
 	tcase_add_test(tc, test_ext_disabled);
+	tcase_add_test(tc, test_ext_exact);
 	tcase_add_loop_test(tc, test_matrix, 0, nitems(matrix) * 4);
 	tcase_add_test(tc, test_transaction);
 	tcase_add_test(tc, test_feed_ways);
