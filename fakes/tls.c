@@ -187,6 +187,14 @@ tls_ctx_new(char *err, size_t size)
 	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
 	/* Many idle test sessions: give buffers back between records. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/*
+	 * No TLS 1.3 session tickets (RFC 8446 4.6.1): a fake server has no
+	 * use for resumption, and tickets arriving just after the handshake
+	 * race with clients that re-arrange their reader threads after
+	 * STARTTLS (offlineimap hung that way now and then).  Without them
+	 * the first bytes after the handshake are the server's replies.
+	 */
+	SSL_CTX_set_num_tickets(ctx, 0);
 	return ctx;
 }
 

@@ -58,6 +58,7 @@ struct capture {
 	size_t		 max;
 	bool		 sorted;	/* ids increase with start order */
 	struct conn_hooks hooks;
+	const struct conf_opts *conf_opts; /* borrowed; NULL: defaults */
 };
 
 /* Parser context: where in the document, and the caller's err buffer. */
@@ -97,7 +98,8 @@ static void	capture_close_cb(void *, struct conn *, const char *);
 static void	capture_evict(struct capture *);
 static ssize_t	capture_index(const struct capture *, uint64_t);
 static void	capture_write_file(struct capture *, const struct transcript *);
-static void	capture_check(struct transcript *);
+static void	capture_check(struct transcript *,
+		    const struct conf_opts *);
 
 /* recording */
 static uint64_t	capture_now(const struct transcript *);
@@ -227,6 +229,12 @@ capture_set_sessions_max(struct capture *cap, size_t max)
 	capture_evict(cap);
 }
 
+void
+capture_set_conf_opts(struct capture *cap, const struct conf_opts *opts)
+{
+	cap->conf_opts = opts;
+}
+
 struct transcript *
 capture_session_start(struct capture *cap, uint64_t id, const char *protocol,
     const char *port_name, int port, const char *peer)
@@ -250,7 +258,7 @@ capture_session_end(struct capture *cap, struct transcript *t,
     const char *reason)
 {
 	capture_transcript_end(t, reason);
-	capture_check(t);
+	capture_check(t, cap->conf_opts);
 	if (cap->dir != NULL)
 		capture_write_file(cap, t);
 	capture_evict(cap);
@@ -338,13 +346,13 @@ capture_note_message(struct capture *cap, const struct store_msg *msg)
 
 /* DESIGN "session end -> conformance checker". */
 static void
-capture_check(struct transcript *t)
+capture_check(struct transcript *t, const struct conf_opts *opts)
 {
 	const struct conf_finding	*f;
 	size_t				 i;
 
 	free(t->findings);
-	t->nfindings = conf_check(t, NULL, &t->findings);
+	t->nfindings = conf_check(t, opts, &t->findings);
 	for (i = 0; i < t->nfindings; i++) {
 		f = &t->findings[i];
 		log_info("conformance: session=%llu index=%zu level=\"%s\" "

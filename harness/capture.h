@@ -22,6 +22,7 @@
 
 struct store_msg;
 struct conf_finding;
+struct conf_opts;
 
 /*
  * Set on a client line or data run read while a reply to an earlier
@@ -118,6 +119,12 @@ const struct conn_hooks *capture_hooks(struct capture *);
  * the oldest finished ones are freed; open ones are never freed.
  */
 void		 capture_set_sessions_max(struct capture *, size_t max);
+/*
+ * The scenario's conformance overrides for sessions that end from now on
+ * (borrowed: valid while the capture is; NULL for the rule defaults).
+ */
+void		 capture_set_conf_opts(struct capture *,
+		    const struct conf_opts *);
 
 /*
  * What the hooks do, for callers without sockets.  The transcript is

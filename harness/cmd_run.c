@@ -5,8 +5,11 @@
  * Starts the scenario's fakes on free ports, runs the client command with
  * the MAILRIG_* variables (DESIGN "Command line") on the same loop, waits
  * (bounded) for sessions still open, judges the expectations and writes
- * the reports.  Exit codes: 0 pass, 1 fail, 2 usage/scenario/start-up
- * error, 3 the command timed out or could not start.
+ * the reports.  Conformance findings at or above the scenario's
+ * expect.conformance.fail_on (default MUST) fail the run like an unmet
+ * expectation; its overrides apply to the live checker.  Exit codes:
+ * 0 pass, 1 fail, 2 usage/scenario/start-up error, 3 the command timed
+ * out or could not start.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -22,6 +25,7 @@
 #include "fakes/store.h"
 #include "harness/capture.h"
 #include "harness/cmd.h"
+#include "harness/conformance/conf.h"
 #include "harness/expect.h"
 #include "harness/opts.h"
 #include "harness/runner.h"
@@ -55,6 +59,7 @@ static void	cmd_run_done(void *);
 static int	cmd_run_write(const char *, const struct report *,
 		    int (*)(const struct report *, FILE *));
 static void	cmd_run_free(struct cmd_run *);
+static int	cmd_run_fail_rank(const struct scenario *);
 static void	cmd_run_usage(FILE *);
 
 static const struct option cmd_run_long[] = {
@@ -87,6 +92,7 @@ cmd_run(int argc, char **argv)
 	struct expect_results	 res = { 0 };
 	struct expect_client	 ec = { 0 };
 	struct scen_expect	 none;
+	struct conf_opts	 copts;
 	struct report		 rep;
 	char			 err[4096], how[128];
 	int64_t			 started = clock_wall_ms();
@@ -123,6 +129,12 @@ cmd_run(int argc, char **argv)
 	}
 	if (cmd_run_env(&cr, s, o.bind) == -1 || cmd_run_argv(&cr) == -1)
 		goto out;
+	/* The scenario's readings of the RFCs apply to the live checker. */
+	if (cr.scen != NULL) {
+		copts.ov = cr.scen->expect.overrides;
+		copts.nov = cr.scen->expect.noverrides;
+		capture_set_conf_opts(server_capture(s), &copts);
+	}
 	cr.base = server_base(s);
 	memset(&rc, 0, sizeof(rc));
 	rc.argv = cr.argv;
@@ -179,8 +191,9 @@ cmd_run(int argc, char **argv)
 	rep.command.out_bytes = runner_output_bytes(r, 1);
 	rep.command.err = runner_output(r, 2, &rep.command.err_len);
 	rep.command.err_bytes = runner_output_bytes(r, 2);
+	rep.fail_rank = cmd_run_fail_rank(cr.scen);
 	rep.passed = expect_results_passed(&res) && st != RUNNER_TIMEOUT &&
-	    st != RUNNER_NOT_STARTED;
+	    st != RUNNER_NOT_STARTED && report_conformance_failures(&rep) == 0;
 	rep.duration_ms = clock_mono_ms() - t0;
 
 	rv = st == RUNNER_TIMEOUT || st == RUNNER_NOT_STARTED ?
@@ -331,6 +344,24 @@ cmd_run_argv(struct cmd_run *cr)
 		}
 	}
 	return 0;
+}
+
+/* expect.conformance.fail_on; SECURITY ranks with SHOULD (conf.h). */
+static int
+cmd_run_fail_rank(const struct scenario *scen)
+{
+	if (scen == NULL)
+		return conf_level_rank(CONF_MUST);
+	switch (scen->expect.fail_on) {
+	case SCEN_FAIL_MUST:
+		return conf_level_rank(CONF_MUST);
+	case SCEN_FAIL_SHOULD:
+		return conf_level_rank(CONF_SHOULD);
+	case SCEN_FAIL_NEVER:
+		return 0;
+	default:
+		fatalx("%s: fail_on %d", __func__, scen->expect.fail_on);
+	}
 }
 
 static void

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "fakes/base/log.h"
+#include "harness/capture.h"
 #include "harness/cmd.h"
+#include "harness/conformance/conf.h"
 #include "harness/opts.h"
 #include "harness/scenario.h"
 #include "harness/server.h"
@@ -16,6 +18,7 @@ cmd_serve(int argc, char **argv)
 	struct opts	 o;
 	struct server	*s;
 	struct scenario	*scen = NULL;
+	struct conf_opts copts = { 0 };
 	char		 err[4096];
 
 	if (opts_parse_serve(&o, argc, argv, err, sizeof(err)) == -1) {
@@ -41,6 +44,12 @@ cmd_serve(int argc, char **argv)
 		scenario_free(scen);
 		opts_fini(&o);
 		return CMD_EXIT_USAGE;
+	}
+	/* The scenario's conformance overrides judge live sessions too. */
+	if (scen != NULL) {
+		copts.ov = scen->expect.overrides;
+		copts.nov = scen->expect.noverrides;
+		capture_set_conf_opts(server_capture(s), &copts);
 	}
 	server_print_ports(s, stdout);
 	server_run(s);

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "fakes/base/xalloc.h"
+#include "harness/capture.h"
+#include "harness/conformance/conf.h"
 #include "harness/expect.h"
 #include "reports/report.h"
 
@@ -18,6 +20,8 @@ report_init(struct report *r, const char *version)
 	r->tool = "mailrig";
 	r->version = version;
 	r->command.exit_code = -1;
+	/* DESIGN "Exit codes": MUST-level findings fail by default. */
+	r->fail_rank = conf_level_rank(CONF_MUST);
 }
 
 void
@@ -54,5 +58,26 @@ report_failures(const struct report *r)
 	for (i = 0; i < r->nexpectations; i++)
 		if (!r->expectations[i].passed)
 			n++;
+	return n;
+}
+
+bool
+report_finding_fails(const struct report *r, const struct conf_finding *f)
+{
+	return r->fail_rank > 0 && conf_level_rank(f->level) >= r->fail_rank;
+}
+
+size_t
+report_conformance_failures(const struct report *r)
+{
+	const struct transcript	*t;
+	size_t			 i, j, n = 0;
+
+	for (i = 0; i < r->nsessions; i++) {
+		t = r->sessions[i];
+		for (j = 0; j < t->nfindings; j++)
+			if (report_finding_fails(r, &t->findings[j]))
+				n++;
+	}
 	return n;
 }

@@ -16,6 +16,7 @@
 struct transcript;
 struct store_msg;
 struct expect_result;
+struct conf_finding;
 
 /* The client command; strings borrowed unless marked owned. */
 struct report_command {
@@ -51,6 +52,12 @@ struct report {
 	size_t		 nexpectations;
 	bool		 has_command;
 	struct report_command command;
+	/*
+	 * conf_level_rank() at or above which a finding fails the run
+	 * (expect.conformance.fail_on); 0 for "never".  report_init sets
+	 * MUST's rank.
+	 */
+	int		 fail_rank;
 };
 
 /* Zero r and set tool and version. */
@@ -62,6 +69,11 @@ void	report_add_session(struct report *, const struct transcript *);
 void	report_add_message(struct report *, const struct store_msg *);
 /* Failed expectations. */
 size_t	report_failures(const struct report *);
+/* Does this finding fail the run (at or above fail_rank)? */
+bool	report_finding_fails(const struct report *,
+	    const struct conf_finding *);
+/* Findings of all sessions that fail the run. */
+size_t	report_conformance_failures(const struct report *);
 
 /* The writers: 0, or -1 if fp reported a write error. */
 int	report_write_json(const struct report *, FILE *);

@@ -2,22 +2,22 @@
  * report_junit.c: JUnit XML for CI systems: one testsuite per run, one
  * testcase per expectation (failing with expected and actual, and where
  * the scenario asked for it) and one per session (failing when the
- * conformance checker attached MUST / MUST NOT findings, the default
- * fail level).  Text is escaped for XML 1.0
+ * conformance checker attached findings at or above the run's fail
+ * level, expect.conformance.fail_on).  Text is escaped for XML 1.0
  * (2.4, 2.2): control characters other than tab, CR and LF are dropped.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "fakes/base/clock.h"
 #include "harness/capture.h"
+#include "harness/conformance/conf.h"
 #include "harness/expect.h"
 #include "reports/report.h"
 
 static void	report_junit_esc(FILE *, const char *);
-static size_t	report_junit_findings(const struct transcript *, FILE *);
+static size_t	report_junit_findings(const struct report *,
+		    const struct transcript *, FILE *);
 
 int
 report_write_junit(const struct report *r, FILE *fp)
@@ -29,7 +29,7 @@ report_write_junit(const struct report *r, FILE *fp)
 
 	failures = report_failures(r);
 	for (i = 0; i < r->nsessions; i++)
-		if (report_junit_findings(r->sessions[i], NULL) > 0)
+		if (report_junit_findings(r, r->sessions[i], NULL) > 0)
 			failures++;
 	clock_rfc3339(r->started_wall, when, sizeof(when));
 	fprintf(fp, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -81,11 +81,11 @@ report_write_junit(const struct report *r, FILE *fp)
 		report_junit_esc(fp, t->port_name);
 		fprintf(fp, " port %d)\" time=\"%.3f\">\n", t->port,
 		    (double)(t->ended_mono - t->started_mono) / 1000);
-		nf = report_junit_findings(t, NULL);
+		nf = report_junit_findings(r, t, NULL);
 		if (nf > 0) {
 			fprintf(fp, "      <failure type=\"conformance\" "
 			    "message=\"%zu finding(s)\">", nf);
-			(void)report_junit_findings(t, fp);
+			(void)report_junit_findings(r, t, fp);
 			fprintf(fp, "</failure>\n");
 		}
 		fprintf(fp, "      <system-out>peer ");
@@ -101,33 +101,28 @@ report_write_junit(const struct report *r, FILE *fp)
 }
 
 /*
- * Findings the checker attached to the transcript's JSON; with fp, one
- * line each ("rule RFC section: message").
+ * Findings of the session at or above the run's fail level; with fp, one
+ * line each ("rule: message").
  */
 static size_t
-report_junit_findings(const struct transcript *t, FILE *fp)
+report_junit_findings(const struct report *r, const struct transcript *t,
+    FILE *fp)
 {
-	cJSON		*o, *f, *it, *v;
-	size_t		 n = 0;
+	const struct conf_finding	*f;
+	size_t				 i, n = 0;
 
-	o = capture_transcript_cjson(t, true);
-	f = cJSON_GetObjectItemCaseSensitive(o, "findings");
-	cJSON_ArrayForEach(it, f) {
-		v = cJSON_GetObjectItemCaseSensitive(it, "level");
-		if (!cJSON_IsString(v) || (strcmp(v->valuestring, "MUST") != 0 &&
-		    strcmp(v->valuestring, "MUST NOT") != 0))
+	for (i = 0; i < t->nfindings; i++) {
+		f = &t->findings[i];
+		if (!report_finding_fails(r, f))
 			continue;
 		n++;
 		if (fp == NULL)
 			continue;
-		v = cJSON_GetObjectItemCaseSensitive(it, "rule");
-		report_junit_esc(fp, cJSON_IsString(v) ? v->valuestring : "?");
-		v = cJSON_GetObjectItemCaseSensitive(it, "message");
+		report_junit_esc(fp, f->rule->id);
 		fprintf(fp, ": ");
-		report_junit_esc(fp, cJSON_IsString(v) ? v->valuestring : "");
+		report_junit_esc(fp, f->rule->message);
 		fprintf(fp, "\n");
 	}
-	cJSON_Delete(o);
 	return n;
 }
 

@@ -19,7 +19,7 @@ report_write_text(const struct report *r, FILE *fp)
 {
 	const struct report_command *c = &r->command;
 	const struct expect_result *e;
-	size_t		 i, nfail = report_failures(r), off;
+	size_t		 i, nfail = report_failures(r), off, nconf;
 
 	fprintf(fp, "mailrig: %s %s (%llu ms)\n", r->passed ? "PASS" : "FAIL",
 	    r->scenario_name != NULL ? r->scenario_name : "run",
@@ -40,6 +40,10 @@ report_write_text(const struct report *r, FILE *fp)
 	fprintf(fp, "  sessions: %zu, messages: %zu, expectations: %zu "
 	    "(%zu failed)\n", r->nsessions, r->nmessages, r->nexpectations,
 	    nfail);
+	nconf = report_conformance_failures(r);
+	if (nconf > 0)
+		fprintf(fp, "  FAIL conformance: %zu finding(s) at or above "
+		    "the fail level; see the report's findings\n", nconf);
 	for (i = 0; i < r->nexpectations; i++) {
 		e = &r->expectations[i];
 		if (e->passed)

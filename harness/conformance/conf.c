@@ -25,6 +25,8 @@
 /* Rule tables of the protocols; POP3 and IMAP join here. */
 static const struct conf_proto *const conf_protos[] = {
 	&conf_smtp_proto,
+	&conf_pop3_proto,
+	&conf_imap_proto,
 };
 
 static const char *const conf_level_names[] = {

@@ -48,6 +48,8 @@ struct conf_proto {
 };
 
 extern const struct conf_proto	conf_smtp_proto;
+extern const struct conf_proto	conf_pop3_proto;
+extern const struct conf_proto	conf_imap_proto;
 extern const struct conf_rule	conf_msg_rules[];
 extern const size_t		conf_msg_nrules;
 

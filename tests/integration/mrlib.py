@@ -138,6 +138,8 @@ class Server:
         argv = [MAILRIG, "serve", "--free-ports", "--maildir",
             self.maildir, "--capture-dir", self.capdir, "--ca-file",
             self.ca] + self.args
+        # MAILRIG_SERVE_ARGS="-vv" logs every session into stderr.txt.
+        argv += os.environ.get("MAILRIG_SERVE_ARGS", "").split()
         self.err = open(self.errpath, "wb")
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=self.err)

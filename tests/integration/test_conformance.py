@@ -7,7 +7,14 @@ tests/crafted/ (one deliberate violation each) gets its finding; and
 Lower-level findings real clients show, and why they are real:
 - swaks/smtplib sending AUTH PLAIN over plain SMTP on a port that offers
   STARTTLS: smtp.security.cleartext-auth-starttls-offered (we asked them
-  to; RFC 3207 6 and RFC 4954 14 warn against it)."""
+  to; RFC 3207 6 and RFC 4954 14 warn against it).
+- nodemailer (9.x, one message per connection, no pool) closes the
+  connection right after the 250 for the data without QUIT:
+  smtp.session.no-quit (SHOULD; RFC 5321 4.1.1.10: "The sender MUST NOT
+  intentionally close the transmission channel until it sends a QUIT
+  command", read as SHOULD since intent is not observable).
+msmtp (STARTTLS + AUTH, implicit TLS) shows no finding at all.  POP3 clients and the POP3 crafted
+clients (tests/crafted/pop3_*.py) are in test_conformance_pop3.py."""
 
 import glob
 import json
@@ -17,6 +24,8 @@ import subprocess
 import sys
 
 import mrlib
+import test_msmtp
+import test_nodemailer
 
 CRAFTED = os.path.join(os.path.dirname(mrlib.HERE), "crafted")
 MUST = ("MUST", "MUST NOT")
@@ -97,9 +106,43 @@ class ConformanceTest(mrlib.Case):
         self.no_must(s)
         self.assertEqual([f["rule"] for f in findings(s)], [])
 
+    def test_msmtp_starttls_auth(self):
+        self.msmtp_send(self.server.submission, True)
+
+    def test_msmtp_smtps(self):
+        self.msmtp_send(self.server.smtps, False)
+
+    def msmtp_send(self, port, starttls):
+        sender = self.addr("from")
+        rcpts = [self.addr("to")]
+        body = self.message(sender, rcpts, "msmtp conformance")
+        conf = test_msmtp.MsmtpTest.config(self, port, starttls)
+        cp = test_msmtp.MsmtpTest.msmtp(self, conf, sender, rcpts, body)
+        self.assertEqual(cp.returncode, 0, mrlib.show(cp))
+        s = self.server.session_of(sender)
+        self.no_must(s)
+        self.assertEqual([f["rule"] for f in findings(s)], [])
+
+    def test_nodemailer_starttls_auth(self):
+        self.nodemailer_send(self.server.submission, False, "nina", "pw")
+
+    def test_nodemailer_smtps(self):
+        self.nodemailer_send(self.server.smtps, True)
+
+    def nodemailer_send(self, port, secure, user=None, password=None):
+        sender, rcpts, _ = test_nodemailer.NodemailerTest.send(
+            self, port, secure, user, password)
+        s = self.server.session_of(sender)
+        self.no_must(s)
+        self.assertEqual([f["rule"] for f in findings(s)],
+                         ["smtp.session.no-quit"])
+
     def test_crafted(self):
+        # Scripts named <proto>_*.py speak another protocol and are run
+        # by that protocol's conformance test.
         scripts = sorted(p for p in glob.glob(os.path.join(CRAFTED, "*.py"))
-                         if not os.path.basename(p).startswith("_"))
+                         if not os.path.basename(p).startswith(
+                             ("_", "pop3_", "imap_")))
         self.assertGreater(len(scripts), 5)
         for path in scripts:
             with self.subTest(script=os.path.basename(path)):

@@ -29,6 +29,7 @@ SEND = textwrap.dedent("""\
     m["Cc"] = "carol@example.test"
     m["Subject"] = sys.argv[1]
     m["Message-ID"] = "<1@example.test>"
+    m["Date"] = "Mon, 01 Jan 2024 10:00:00 +0000"
     m.set_content("Hello alice")
     m.add_alternative("<h1>Hello</h1>", subtype="html")
     m.add_attachment(b"%PDF-1.4", maintype="application",
@@ -133,6 +134,76 @@ class RunTest(unittest.TestCase):
         self.assertGreaterEqual(len(rep["expectations"]), 17)
         self.assertTrue(all(e["passed"] for e in rep["expectations"]))
         self.assertIn(b"PASS welcome mail", cp.stderr)
+
+    CRAFTED = os.path.join(HERE, "..", "crafted", "pop3_pass_without_user.py")
+    CONF = """\
+        name: crafted pop3 client
+        servers:
+          pop3: {}
+        run:
+          command: [python3, %s, "${MAILRIG_HOST}", "${MAILRIG_POP3_PORT}"]
+        expect:
+          exit_code: 0
+        %s
+        """
+
+    def run_conf(self, conformance):
+        text = self.CONF % (os.path.abspath(self.CRAFTED), conformance)
+        cp = self.run_mailrig(["-s", self.scenario(text)])
+        return cp, self.load_reports(cp)
+
+    def session_case(self):
+        tree = ET.parse(self.junit)
+        return [c for c in tree.getroot().findall(".//testcase")
+                if c.get("classname") == "sessions.pop3"]
+
+    def test_conformance_must_fails_run(self):
+        # PASS without USER is a MUST NOT (RFC 1939 7): exit 1.
+        cp, rep = self.run_conf("")
+        self.assertEqual(cp.returncode, 1, mrlib.show(cp))
+        self.assertEqual(rep["result"], "fail")
+        got = [f for f in rep["findings"]
+               if f["rule"] == "pop3.pass.without-user"]
+        self.assertEqual(len(got), 1, rep["findings"])
+        self.assertEqual(got[0]["level"], "MUST NOT")
+        self.assertGreaterEqual(rep["summary"]["findings"]["MUST NOT"], 1)
+        self.assertTrue(all(e["passed"] for e in rep["expectations"]))
+        cases = self.session_case()
+        self.assertEqual(len(cases), 1)
+        self.assertIsNotNone(cases[0].find("failure"))
+        self.assertIn(b"FAIL conformance", cp.stderr)
+
+    def test_conformance_fail_on_never(self):
+        cp, rep = self.run_conf("  conformance: {fail_on: never}")
+        self.assertEqual(cp.returncode, 0, mrlib.show(cp))
+        self.assertEqual(rep["result"], "pass")
+        # Still reported, just not failing.
+        self.assertIn("pop3.pass.without-user",
+                      [f["rule"] for f in rep["findings"]])
+        self.assertIsNone(self.session_case()[0].find("failure"))
+
+    def test_conformance_disable(self):
+        cp, rep = self.run_conf(
+            "  conformance: {disable: [pop3.pass.without-user]}")
+        self.assertEqual(cp.returncode, 0, mrlib.show(cp))
+        self.assertEqual(rep["result"], "pass")
+        self.assertNotIn("pop3.pass.without-user",
+                         [f["rule"] for f in rep["findings"]])
+
+    def test_conformance_levels_and_fail_on_should(self):
+        # Lowered to SHOULD it passes under the default MUST ...
+        cp, rep = self.run_conf(
+            "  conformance: {levels: {pop3.pass.without-user: SHOULD}}")
+        self.assertEqual(cp.returncode, 0, mrlib.show(cp))
+        got = [f for f in rep["findings"]
+               if f["rule"] == "pop3.pass.without-user"]
+        self.assertEqual(got[0]["level"], "SHOULD")
+        # ... and fails under fail_on: SHOULD, as does the SECURITY
+        # finding of the password sent in the clear.
+        cp, rep = self.run_conf("  conformance: {fail_on: SHOULD, "
+                                "disable: [pop3.pass.without-user]}")
+        self.assertEqual(cp.returncode, 1, mrlib.show(cp))
+        self.assertIn("SECURITY", [f["level"] for f in rep["findings"]])
 
     def test_fail_exit_1(self):
         text = self.PASSING.replace('"Welcome alice"]', '"Goodbye"]')

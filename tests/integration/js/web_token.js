@@ -94,7 +94,10 @@ async function run(browser) {
 	await row.waitFor();
 	check(true, "after a reload the kept token still works");
 	await row.click();
-	await page.keyboard.press("4");
+	/* The raw tab exists once the message view is open; a key pressed
+	   before that would go nowhere on a slow machine. */
+	await page.locator("#tab-raw").waitFor();
+	await page.locator("#tab-raw").click();
 	const dl = page.locator("#tab-body a[download]");
 	await dl.waitFor();
 	const href = await dl.getAttribute("href");
