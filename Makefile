@@ -112,6 +112,7 @@ asan: asan-build
 	    UBSAN_OPTIONS=print_stacktrace=1 ../../build-asan/check_unit
 	MAILRIG=$(CURDIR)/build-asan/mailrig MAILRIG_SANITIZED=1 \
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	    $(PYTHON) tests/integration/run.py
 
 # deps -> lint -> unit -> integration -> valgrind -> ASan/UBSan -> fuzz smoke
