@@ -146,7 +146,7 @@ fuzz: fuzz-build
 	@for f in $(FUZZERS); do \
 	    n=$$(basename $$f); mkdir -p build-fuzz/corpus/$$n; \
 	    echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
-	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
 	        -print_final_stats=0 build-fuzz/corpus/$$n \
 	        tests/fuzz/corpus/$$n 2>build-fuzz/$$n.log || \
 	        { tail -40 build-fuzz/$$n.log; exit 1; }; \

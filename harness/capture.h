@@ -119,6 +119,8 @@ const struct conn_hooks *capture_hooks(struct capture *);
  * the oldest finished ones are freed; open ones are never freed.
  */
 void		 capture_set_sessions_max(struct capture *, size_t max);
+/* Judge sessions as they end (the default), or not (--no-check). */
+void		 capture_set_checking(struct capture *, bool);
 /*
  * The scenario's conformance overrides for sessions that end from now on
  * (borrowed: valid while the capture is; NULL for the rule defaults).

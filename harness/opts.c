@@ -46,7 +46,7 @@ enum {
 	OPT_SMTP, OPT_SUBMISSION, OPT_SMTPS, OPT_POP3, OPT_POP3S, OPT_IMAP,
 	OPT_IMAPS, OPT_FREE,
 	OPT_CERT, OPT_KEY, OPT_CA, OPT_MAILDIR, OPT_CAPTURE, OPT_USER,
-	OPT_HOST, OPT_MAXSESS, OPT_IDLE, OPT_SIZE, OPT_HTTP, OPT_TOKEN
+	OPT_HOST, OPT_MAXSESS, OPT_IDLE, OPT_SIZE, OPT_HTTP, OPT_TOKEN, OPT_NOCHECK
 };
 
 static const struct option opts_long[] = {
@@ -71,6 +71,7 @@ static const struct option opts_long[] = {
 	{ "size", required_argument, NULL, OPT_SIZE },
 	{ "http-port", required_argument, NULL, OPT_HTTP },
 	{ "api-token", required_argument, NULL, OPT_TOKEN },
+	{ "no-check", no_argument, NULL, OPT_NOCHECK },
 	{ "scenario", required_argument, NULL, 's' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -130,6 +131,7 @@ opts_serve_usage(void)
 	    "  --max-sessions N        concurrent sessions (1024)\n"
 	    "  --idle-timeout SECONDS  idle timeout (SMTP: 300)\n"
 	    "  --size BYTES            SIZE limit (33554432)\n"
+	    "  --no-check              do not judge sessions against the RFCs\n"
 	    "  -v, --verbose           more logging (repeat for more)\n";
 }
 
@@ -254,6 +256,9 @@ opts_parse_serve(struct opts *o, int argc, char **argv, char *err,
 				return -1;
 			}
 			o->api_token = optarg;
+			break;
+		case OPT_NOCHECK:
+			o->no_check = true;
 			break;
 		case OPT_CERT: o->cert = optarg; break;
 		case OPT_KEY: o->key = optarg; break;

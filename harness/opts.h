@@ -39,6 +39,7 @@ struct opts {
 	int		 ports[OPTS_P__COUNT];	/* -1 off, 0 free */
 	int		 http_port;	/* the HTTP API: -1 off, 0 free */
 	const char	*api_token;	/* NULL: the API is open */
+	bool		 no_check;	/* --no-check: no conformance */
 	const char	*cert;		/* NULL: generate */
 	const char	*key;
 	const char	*ca_file;	/* where the generated CA goes */

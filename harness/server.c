@@ -126,6 +126,7 @@ server_new(const struct opts *o, char *err, size_t size)
 		snprintf(err, size, "--capture-dir %s: %s", o->capture_dir, e);
 		goto fail;
 	}
+	capture_set_checking(s->capture, !o->no_check);
 	/* The capture sees every byte; the rules answer conn_ask(). */
 	s->hooks = (struct conn_hooks){
 		.on_open = server_open_cb,

@@ -533,19 +533,22 @@ cm_encoded_words(struct cm_walk *w, const char *p, size_t len)
 	size_t	i = 0, j;
 
 	while (i < len) {
+		/* Separators, comments' parentheses included ("(UTC)"). */
 		while (i < len && (p[i] == ' ' || p[i] == '\t' ||
 		    p[i] == '\r' || p[i] == '\n' || p[i] == '(' ||
-		    p[i] == '"'))
+		    p[i] == ')' || p[i] == '"'))
 			i++;
 		j = i;
 		while (j < len && p[j] != ' ' && p[j] != '\t' &&
-		    p[j] != '\r' && p[j] != '\n' && p[j] != ')' && p[j] != '"')
+		    p[j] != '\r' && p[j] != '\n' && p[j] != '(' &&
+		    p[j] != ')' && p[j] != '"')
 			j++;
 		if (j - i >= 4 && p[i] == '=' && p[i + 1] == '?' &&
 		    p[j - 2] == '?' && p[j - 1] == '=' &&
 		    !cm_encoded_word(p + i, j - i))
 			w->facts |= CM_EW_SYNTAX;
-		i = j;
+		/* Every turn moves on, whatever the bytes. */
+		i = j > i ? j : i + 1;
 	}
 }
 

@@ -39,7 +39,11 @@ sink_pid=""
 rig_pid=""
 cleanup() {
 	if [ -n "$sink_pid" ]; then kill "$sink_pid" 2>/dev/null || :; fi
-	if [ -n "$rig_pid" ]; then kill "$rig_pid" 2>/dev/null || :; fi
+	if [ -n "$rig_pid" ]; then
+		for f in "$tmp"/pid.*; do
+			[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+		done
+	fi
 	wait 2>/dev/null || :
 	rm -rf "$tmp"
 }
@@ -92,7 +96,7 @@ run_source() {
 	t1=$(now)
 	awk -v a="$t0" -v b="$t1" -v n="$msgs" -v l="$label" 'BEGIN {
 		d = b - a; if (d <= 0) d = 0.000001
-		printf "  %-10s %6d msgs in %7.3f s = %9.1f msgs/s\n", l, n, d, n / d
+		printf "  %-18s %6d msgs in %7.3f s = %9.1f msgs/s\n", l, n, d, n / d
 		printf "%.3f\n", n / d > "/dev/stderr"
 	}' 2>"$tmp/rate.$label"
 }
@@ -112,35 +116,69 @@ sink_pid=$!
 wait_greeting "$sink_port" ||
     die "smtp-sink did not start: $(cat "$tmp/sink.out")"
 
-"$MAILRIG" serve --free-ports >"$tmp/rig.out" 2>"$tmp/rig.err" &
-rig_pid=$!
-i=0
-while ! grep -q '"smtp"' "$tmp/rig.out" 2>/dev/null; do
-	i=$((i + 1))
-	[ "$i" -le 200 ] || die "no port line from mailrig: $(cat "$tmp/rig.err")"
-	kill -0 "$rig_pid" 2>/dev/null ||
-	    die "mailrig exited: $(cat "$tmp/rig.err")"
-	sleep 0.05
-done
-rig_port=$(sed -n 's/.*"smtp":[ ]*\([0-9][0-9]*\).*/\1/p' "$tmp/rig.out")
-[ -n "$rig_port" ] ||
-    die "cannot read the smtp port from: $(cat "$tmp/rig.out")"
+# start_rig NAME ARGS...: a mailrig in the background; its SMTP port
+# goes to $tmp/port.NAME, its pid to $tmp/pid.NAME.
+start_rig() {
+	name=$1
+	shift
+	"$MAILRIG" serve --free-ports --http-port off "$@" \
+	    >"$tmp/rig.$name.out" 2>"$tmp/rig.$name.err" &
+	echo $! >"$tmp/pid.$name"
+	i=0
+	while ! grep -q '"smtp"' "$tmp/rig.$name.out" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -le 200 ] ||
+		    die "no port line from mailrig: $(cat "$tmp/rig.$name.err")"
+		kill -0 "$(cat "$tmp/pid.$name")" 2>/dev/null ||
+		    die "mailrig exited: $(cat "$tmp/rig.$name.err")"
+		sleep 0.05
+	done
+	sed -n 's/.*"smtp":[ ]*\([0-9][0-9]*\).*/\1/p' "$tmp/rig.$name.out" \
+	    >"$tmp/port.$name"
+	[ -s "$tmp/port.$name" ] ||
+	    die "cannot read the smtp port from: $(cat "$tmp/rig.$name.out")"
+}
+
+stop_rig() {
+	pid=$(cat "$tmp/pid.$1")
+	kill "$pid"
+	wait "$pid" ||
+	    die "mailrig exited $? after SIGTERM: $(cat "$tmp/rig.$1.err")"
+}
+
+# The conformance checker's cost (issue: at most 10%): the same
+# mailrig with the checker on (the default) and off (--no-check).
+overhead() {
+	awk -v a="$(cat "$tmp/rate.mailrig")" \
+	    -v b="$(cat "$tmp/rate.mailrig--no-check")" \
+	    'BEGIN { if (b > 0) printf "  checker cost: %.1f%% (rate with / without: %.3f)\n", (1 - a / b) * 100, a / b }'
+}
+
+start_rig mailrig
+start_rig nocheck --no-check
+rig_pid=$(cat "$tmp/pid.mailrig")
+rig_port=$(cat "$tmp/port.mailrig")
+nocheck_port=$(cat "$tmp/port.nocheck")
 
 echo "mailrig bench: smtp-source against smtp-sink and mailrig on 127.0.0.1"
 echo "(a) 20 parallel sessions, $N messages of 1 KB, one per connection"
 msgs=$N
 run_source smtp-sink "$sink_port" -s 20 -l 1024 -m "$N"
 run_source mailrig "$rig_port" -s 20 -l 1024 -m "$N"
+run_source mailrig--no-check "$nocheck_port" -s 20 -l 1024 -m "$N"
 ratio mailrig smtp-sink
+overhead
 
 echo "(b) one session, $BIG messages of 100 KB"
 msgs=$BIG
 run_source smtp-sink "$sink_port" -d -s 1 -l 102400 -m "$BIG"
 run_source mailrig "$rig_port" -d -s 1 -l 102400 -m "$BIG"
+run_source mailrig--no-check "$nocheck_port" -d -s 1 -l 102400 -m "$BIG"
 ratio mailrig smtp-sink
+overhead
 
-kill "$rig_pid"
-wait "$rig_pid" || die "mailrig exited $? after SIGTERM: $(cat "$tmp/rig.err")"
+stop_rig mailrig
+stop_rig nocheck
 rig_pid=""
 
 echo "(c) start to first 220 greeting, $STARTS runs"

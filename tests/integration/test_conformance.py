@@ -182,3 +182,24 @@ class ConformanceTest(mrlib.Case):
                             capture_output=True, timeout=30)
         self.assertEqual(cp.returncode, 2)
         self.assertIn(b"bad.json", cp.stderr)
+
+
+class NoCheckTest(mrlib.Case):
+    """--no-check (used by the benchmark to measure the checker's cost)
+    leaves sessions unjudged; the same crafted client is judged by a
+    default server in ConformanceTest.test_crafted."""
+
+    server_args = ("--no-check",)
+
+    def test_no_findings_when_off(self):
+        path = os.path.join(CRAFTED, "bare_lf.py")
+        before = {s["_path"] for s in self.server.sessions()}
+        cp = mrlib.run_client(self, [sys.executable, path, "127.0.0.1",
+                                     str(self.server.smtp)])
+        self.assertEqual(cp.returncode, 0, mrlib.show(cp))
+        s = self.server.wait_session(lambda s: s["_path"] not in before,
+                                     "after bare_lf.py")
+        self.assertEqual(findings(s), [])
+        # The bytes are still captured, flags and all.
+        self.assertTrue(any("bare-lf" in e.get("flags", [])
+                            for e in s["transcript"]), s["transcript"])

@@ -208,6 +208,46 @@ START_TEST(test_count_and_fault)
 }
 END_TEST
 
+/*
+ * Header comments and odd bytes around them: the message walk always
+ * ends.  "(UTC)" once made the encoded-word scan stop moving.
+ */
+static const char *const walk_cases[] = {
+	"Date: Sun, 22 Nov 2026 03:05:20 +0000 (UTC)\r\n\r\nx\r\n",
+	"Subject: ((()))\"\")(\r\n\r\nx\r\n",
+	"Subject: =?utf-8?q?a?= (=?x?q?b?=)\r\n\r\nx\r\n",
+	"From: a@b (x)\r\nTo: (\r\n\r\n",
+	")\r\n\r\n",
+};
+
+START_TEST(test_message_walk_ends)
+{
+	struct transcript	*t;
+	struct conf_finding	*f = NULL;
+	const char		*m = walk_cases[_i];
+
+	t = capture_transcript_new(1, "smtp", "smtp", 25, "x");
+	capture_transcript_line(t, CONN_DIR_OUT, "220 hi", 6, 0);
+	capture_transcript_line(t, CONN_DIR_IN, "EHLO a.test", 11, 0);
+	capture_transcript_line(t, CONN_DIR_OUT, "250 hi", 6, 0);
+	capture_transcript_line(t, CONN_DIR_IN, "MAIL FROM:<a@b.test>", 20, 0);
+	capture_transcript_line(t, CONN_DIR_OUT, "250 ok", 6, 0);
+	capture_transcript_line(t, CONN_DIR_IN, "RCPT TO:<c@d.test>", 18, 0);
+	capture_transcript_line(t, CONN_DIR_OUT, "250 ok", 6, 0);
+	capture_transcript_line(t, CONN_DIR_IN, "DATA", 4, 0);
+	capture_transcript_line(t, CONN_DIR_OUT, "354 go", 6, 0);
+	capture_transcript_data(t, CONN_DIR_IN, m, strlen(m), FRAME_DATA);
+	capture_transcript_data(t, CONN_DIR_IN, "", 0,
+	    FRAME_DATA | FRAME_END | FRAME_DOT_END);
+	capture_transcript_line(t, CONN_DIR_OUT, "250 ok", 6, 0);
+	capture_transcript_end(t, "eof");
+	/* The test's timeout is the assertion: conf_check must return. */
+	(void)conf_check(t, NULL, &f);
+	free(f);
+	capture_transcript_free(t);
+}
+END_TEST
+
 /* Findings are written with the transcript and read back. */
 START_TEST(test_json_round_trip)
 {
@@ -264,6 +304,8 @@ conf_suite(void)
 	    nitems(conf_level_cases));
 	tcase_add_test(tc, test_overrides);
 	tcase_add_test(tc, test_count_and_fault);
+	tcase_add_loop_test(tc, test_message_walk_ends, 0,
+	    (int)nitems(walk_cases));
 	tcase_add_test(tc, test_json_round_trip);
 	tcase_add_test(tc, test_no_table);
 	suite_add_tcase(s, tc);
